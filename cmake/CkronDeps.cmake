@@ -1,0 +1,19 @@
+# Every third-party dependency is found here, once, so that modules only name
+# targets. All come from Debian 12 packages installed by tools/setup.sh.
+
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+
+find_package(absl CONFIG REQUIRED)            # libabsl-dev: time zones (cctz), strings
+find_package(spdlog CONFIG REQUIRED)          # libspdlog-dev
+find_package(CLI11 CONFIG REQUIRED)           # libcli11-dev
+find_package(yaml-cpp CONFIG REQUIRED)        # libyaml-cpp-dev (target: yaml-cpp)
+find_package(nlohmann_json CONFIG REQUIRED)   # nlohmann-json3-dev
+find_package(OpenSSL REQUIRED)                # libssl-dev
+
+if(CKRON_BUILD_TESTS)
+  find_package(GTest CONFIG REQUIRED)         # libgtest-dev, libgmock-dev
+endif()
+if(CKRON_BUILD_BENCH)
+  find_package(benchmark CONFIG REQUIRED)     # libbenchmark-dev
+endif()

@@ -2,7 +2,6 @@
 
 #include <array>
 #include <string>
-#include <vector>
 
 namespace ckron::cron::internal {
 namespace {
@@ -42,6 +41,13 @@ bool AllDigits(std::string_view s) {
   return !s.empty() && s.find_first_not_of("0123456789") == s.npos;
 }
 
+// REQUIRES: AllDigits(s) && s.size() <= 9.
+int ToInt(std::string_view s) {
+  int v = 0;
+  for (char c : s) v = v * 10 + (c - '0');
+  return v;
+}
+
 // `minute field: "ab" is not a number` when the value is the whole token,
 // `minute field: "1-ab": "ab" is not a number` otherwise.
 Status ValueError(FieldId id, std::string_view token, std::string_view value,
@@ -62,7 +68,7 @@ int ParseValue(std::string_view text, FieldId id, std::string_view token, Status
       if (EqualsIgnoreCase(text, kDayNames[i])) return static_cast<int>(i);
     }
   }
-  if (AllDigits(text) && text.size() <= 9) return std::stoi(std::string(text));
+  if (AllDigits(text) && text.size() <= 9) return ToInt(text);
   const FieldBounds& b = BoundsOf(id);
   std::string problem;
   if (text.empty()) {
@@ -90,53 +96,63 @@ Status OutOfRange(FieldId id, std::string_view token, int value, bool whole_toke
   return FieldError(id, token, ": " + std::to_string(value) + range);
 }
 
-std::vector<std::string_view> Split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
+// Up to three pieces of `s` split on `sep`; `count` is the real number of
+// pieces (callers reject more than they allow). No allocation.
+struct Pieces {
+  std::array<std::string_view, 3> part;
+  std::size_t count = 0;
+};
+
+Pieces Split(std::string_view s, char sep) {
+  Pieces p;
   std::size_t start = 0;
   while (true) {
     const std::size_t pos = s.find(sep, start);
-    out.push_back(s.substr(start, pos == s.npos ? s.npos : pos - start));
-    if (pos == s.npos) return out;
+    if (p.count < p.part.size()) {
+      p.part[p.count] = s.substr(start, pos == s.npos ? s.npos : pos - start);
+    }
+    ++p.count;
+    if (pos == s.npos) return p;
     start = pos + 1;
   }
 }
 
 Result<ParsedField> ParseRange(std::string_view token, FieldId id) {
   const FieldBounds& b = BoundsOf(id);
-  const auto range_and_step = Split(token, '/');
-  if (range_and_step.size() > 2) return FieldError(id, token, ": too many '/'");
-  const auto low_high = Split(range_and_step[0], '-');
+  const Pieces range_and_step = Split(token, '/');
+  if (range_and_step.count > 2) return FieldError(id, token, ": too many '/'");
+  const Pieces low_high = Split(range_and_step.part[0], '-');
 
   ParsedField out;
   int start = 0, end = 0;
   bool whole_token_value = false;
-  if (low_high[0] == "*" || low_high[0] == "?") {
+  if (low_high.part[0] == "*" || low_high.part[0] == "?") {
     // robfig ignores anything after "*-"; so do we, for compatibility.
     start = b.min;
     end = b.max;
     out.star = true;
   } else {
-    if (low_high[0].empty() && low_high.size() > 1) {
+    if (low_high.part[0].empty() && low_high.count > 1) {
       return FieldError(id, token, ": negative numbers are not allowed");
     }
-    if (low_high.size() > 2) return FieldError(id, token, ": too many '-'");
+    if (low_high.count > 2) return FieldError(id, token, ": too many '-'");
     Status error;
-    start = ParseValue(low_high[0], id, token, &error);
+    start = ParseValue(low_high.part[0], id, token, &error);
     if (start < 0) return error;
     end = start;
-    if (low_high.size() == 2) {
-      end = ParseValue(low_high[1], id, token, &error);
+    if (low_high.count == 2) {
+      end = ParseValue(low_high.part[1], id, token, &error);
       if (end < 0) return error;
     }
-    whole_token_value = low_high.size() == 1 && range_and_step.size() == 1;
+    whole_token_value = low_high.count == 1 && range_and_step.count == 1;
   }
 
   int step = 1;
-  if (range_and_step.size() == 2) {
-    const std::string_view step_text = range_and_step[1];
-    step = AllDigits(step_text) && step_text.size() <= 9 ? std::stoi(std::string(step_text)) : 0;
+  if (range_and_step.count == 2) {
+    const std::string_view step_text = range_and_step.part[1];
+    step = AllDigits(step_text) && step_text.size() <= 9 ? ToInt(step_text) : 0;
     if (step <= 0) return FieldError(id, token, ": step must be a positive number");
-    if (low_high.size() == 1 && !out.star) end = b.max;  // "N/step" = N-max/step
+    if (low_high.count == 1 && !out.star) end = b.max;  // "N/step" = N-max/step
     if (step > 1) out.star = false;
   }
 
@@ -158,7 +174,12 @@ const FieldBounds& BoundsOf(FieldId id) { return kBounds[static_cast<std::size_t
 Result<ParsedField> ParseField(std::string_view text, FieldId id) {
   ParsedField field;
   bool any = false;
-  for (std::string_view item : Split(text, ',')) {
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    if (comma == text.npos) comma = text.size();
+    const std::string_view item = text.substr(start, comma - start);
+    start = comma + 1;
     if (item.empty()) continue;  // robfig skips empty list items
     CKRON_ASSIGN_OR_RETURN(ParsedField range, ParseRange(item, id));
     field.bits |= range.bits;

@@ -1,7 +1,6 @@
 // Schedule::Parse: spec text -> Schedule. Next() lives in next.cc.
 #include <array>
 #include <string>
-#include <vector>
 
 #include "common/go_duration.h"
 #include "cron/civil_search.h"
@@ -22,14 +21,26 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-std::vector<std::string_view> SplitFields(std::string_view s) {
-  std::vector<std::string_view> out;
+// The whitespace-separated words of `s`: up to 7 kept, `count` is the real
+// number (specs need exactly 6). No allocation.
+struct Words {
+  std::array<std::string_view, 7> word;
+  std::size_t count = 0;
+  std::size_t size() const { return count; }
+  std::string_view operator[](std::size_t i) const { return word[i]; }
+};
+
+Words SplitFields(std::string_view s) {
+  Words out;
   std::size_t i = 0;
   while (i < s.size()) {
     while (i < s.size() && IsSpace(s[i])) ++i;
     const std::size_t start = i;
     while (i < s.size() && !IsSpace(s[i])) ++i;
-    if (i > start) out.push_back(s.substr(start, i - start));
+    if (i > start) {
+      if (out.count < out.word.size()) out.word[out.count] = s.substr(start, i - start);
+      ++out.count;
+    }
   }
   return out;
 }

@@ -13,17 +13,17 @@ namespace ckron::internal {
 
 }  // namespace ckron::internal
 
-#define CKRON_CHECK(cond)                                                \
-  do {                                                                   \
-    if (!(cond)) [[unlikely]]                                            \
-      ::ckron::internal::CheckFailed(__FILE__, __LINE__, #cond);         \
+#define CKRON_CHECK(cond)                                        \
+  do {                                                           \
+    if (!(cond)) [[unlikely]]                                    \
+      ::ckron::internal::CheckFailed(__FILE__, __LINE__, #cond); \
   } while (0)
 
 // `msg` is anything convertible to std::string_view (evaluated on failure only).
-#define CKRON_CHECK_MSG(cond, msg)                                       \
-  do {                                                                   \
-    if (!(cond)) [[unlikely]]                                            \
-      ::ckron::internal::CheckFailed(__FILE__, __LINE__, (msg));         \
+#define CKRON_CHECK_MSG(cond, msg)                               \
+  do {                                                           \
+    if (!(cond)) [[unlikely]]                                    \
+      ::ckron::internal::CheckFailed(__FILE__, __LINE__, (msg)); \
   } while (0)
 
 #define CKRON_PANIC(msg) ::ckron::internal::CheckFailed(__FILE__, __LINE__, (msg))

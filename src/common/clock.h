@@ -30,8 +30,7 @@ class SystemClock final : public Clock {
 // A clock that only moves when told to. Safe for concurrent use.
 class ManualClock final : public Clock {
  public:
-  explicit ManualClock(absl::Time start = absl::UnixEpoch())
-      : ns_(absl::ToUnixNanos(start)) {}
+  explicit ManualClock(absl::Time start = absl::UnixEpoch()) : ns_(absl::ToUnixNanos(start)) {}
   absl::Time Now() const override {
     return absl::FromUnixNanos(ns_.load(std::memory_order_acquire));
   }

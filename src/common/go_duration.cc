@@ -19,7 +19,9 @@ std::uint64_t UnitNanos(std::string_view u) {
   return 0;
 }
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsDigit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 Status Invalid(std::string_view orig) {
   return Status::InvalidArgument("invalid duration \"" + std::string(orig) + "\"");
@@ -103,8 +105,7 @@ Result<absl::Duration> ParseGoDuration(std::string_view text) {
     if (v > kMaxNanos / unit) return Invalid(orig);
     v *= unit;
     if (f > 0) {
-      v += static_cast<std::uint64_t>(static_cast<double>(f) *
-                                      (static_cast<double>(unit) / scale));
+      v += static_cast<std::uint64_t>(static_cast<double>(f) * (static_cast<double>(unit) / scale));
       if (v > kMaxNanos) return Invalid(orig);
     }
     total += v;

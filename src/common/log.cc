@@ -12,13 +12,20 @@ namespace {
 
 std::string_view LevelName(spdlog::level::level_enum level) {
   switch (level) {
-    case spdlog::level::trace: return "trace";
-    case spdlog::level::debug: return "debug";
-    case spdlog::level::info: return "info";
-    case spdlog::level::warn: return "warn";
-    case spdlog::level::err: return "error";
-    case spdlog::level::critical: return "fatal";
-    default: return "info";
+    case spdlog::level::trace:
+      return "trace";
+    case spdlog::level::debug:
+      return "debug";
+    case spdlog::level::info:
+      return "info";
+    case spdlog::level::warn:
+      return "warn";
+    case spdlog::level::err:
+      return "error";
+    case spdlog::level::critical:
+      return "fatal";
+    default:
+      return "info";
   }
 }
 
@@ -26,11 +33,21 @@ std::string_view LevelName(spdlog::level::level_enum level) {
 void AppendEscaped(std::string& out, std::string_view s) {
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -92,7 +109,7 @@ class SplitSink final : public spdlog::sinks::base_sink<std::mutex> {
 };
 
 std::mutex g_mu;
-std::shared_ptr<SplitSink> g_sink;  // guarded by g_mu
+std::shared_ptr<SplitSink> g_sink;                        // guarded by g_mu
 spdlog::level::level_enum g_level = spdlog::level::info;  // guarded by g_mu
 
 }  // namespace

@@ -1,7 +1,8 @@
 // Process logging on spdlog. Every line carries the node name and the module
 // that wrote it, in one of two formats:
 //   text: time="2026-11-27T02:14:14.123Z" level=info module=agent node=n1 msg="started"
-//   json: {"time":"2026-11-27T02:14:14.123Z","level":"info","module":"agent","node":"n1","msg":"started"}
+//   json:
+//   {"time":"2026-11-27T02:14:14.123Z","level":"info","module":"agent","node":"n1","msg":"started"}
 // Lines below `error` go to stdout, `error` and above to stderr (as Dkron).
 //
 // Thread safety: Configure() and SetLevel() may be called at any time, from any
@@ -21,7 +22,7 @@ namespace ckron::logging {
 enum class Format { kText, kJson };
 
 struct Options {
-  std::string node_name;                      // shown as node=...
+  std::string node_name;  // shown as node=...
   spdlog::level::level_enum level = spdlog::level::info;
   Format format = Format::kText;
 };

@@ -8,8 +8,8 @@ namespace ckron {
 namespace internal {
 
 void CheckFailed(const char* file, int line, std::string_view what) {
-  std::fprintf(stderr, "%s:%d: CHECK failed: %.*s\n", file, line,
-               static_cast<int>(what.size()), what.data());
+  std::fprintf(stderr, "%s:%d: CHECK failed: %.*s\n", file, line, static_cast<int>(what.size()),
+               what.data());
   std::fflush(stderr);
   std::abort();
 }
@@ -18,24 +18,35 @@ void CheckFailed(const char* file, int line, std::string_view what) {
 
 std::string_view StatusCodeName(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return "ok";
-    case StatusCode::kInvalidArgument: return "invalid_argument";
-    case StatusCode::kNotFound: return "not_found";
-    case StatusCode::kAlreadyExists: return "already_exists";
-    case StatusCode::kFailedPrecondition: return "failed_precondition";
-    case StatusCode::kNotLeader: return "not_leader";
-    case StatusCode::kTimeout: return "timeout";
-    case StatusCode::kUnavailable: return "unavailable";
-    case StatusCode::kOutcomeUnknown: return "outcome_unknown";
-    case StatusCode::kCancelled: return "cancelled";
-    case StatusCode::kResourceExhausted: return "resource_exhausted";
-    case StatusCode::kInternal: return "internal";
+    case StatusCode::kOk:
+      return "ok";
+    case StatusCode::kInvalidArgument:
+      return "invalid_argument";
+    case StatusCode::kNotFound:
+      return "not_found";
+    case StatusCode::kAlreadyExists:
+      return "already_exists";
+    case StatusCode::kFailedPrecondition:
+      return "failed_precondition";
+    case StatusCode::kNotLeader:
+      return "not_leader";
+    case StatusCode::kTimeout:
+      return "timeout";
+    case StatusCode::kUnavailable:
+      return "unavailable";
+    case StatusCode::kOutcomeUnknown:
+      return "outcome_unknown";
+    case StatusCode::kCancelled:
+      return "cancelled";
+    case StatusCode::kResourceExhausted:
+      return "resource_exhausted";
+    case StatusCode::kInternal:
+      return "internal";
   }
   return "unknown";
 }
 
-Status::Status(StatusCode code, std::string message)
-    : code_(code), message_(std::move(message)) {
+Status::Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {
   CKRON_CHECK_MSG(code != StatusCode::kOk, "non-OK constructor given kOk");
 }
 

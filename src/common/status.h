@@ -57,9 +57,7 @@ class [[nodiscard]] Status {
   }
   // leader_hint: the leader's address if known, else "".
   static Status NotLeader(std::string leader_hint, std::string message);
-  static Status Timeout(std::string message) {
-    return {StatusCode::kTimeout, std::move(message)};
-  }
+  static Status Timeout(std::string message) { return {StatusCode::kTimeout, std::move(message)}; }
   static Status Unavailable(std::string message) {
     return {StatusCode::kUnavailable, std::move(message)};
   }
@@ -98,7 +96,9 @@ class [[nodiscard]] Status {
   std::string leader_hint_;
 };
 
-inline Status OkStatus() { return Status(); }
+inline Status OkStatus() {
+  return Status();
+}
 
 // Holds either a T or a non-OK Status.
 template <typename T>
@@ -140,18 +140,18 @@ class [[nodiscard]] Result {
 #define CKRON_STATUS_CONCAT_(a, b) CKRON_STATUS_CONCAT_INNER_(a, b)
 
 // Returns the Status from the enclosing function if `expr` is not OK.
-#define CKRON_RETURN_IF_ERROR(expr)                 \
-  do {                                              \
-    ::ckron::Status ckron_status_tmp_ = (expr);     \
+#define CKRON_RETURN_IF_ERROR(expr)                        \
+  do {                                                     \
+    ::ckron::Status ckron_status_tmp_ = (expr);            \
     if (!ckron_status_tmp_.ok()) return ckron_status_tmp_; \
   } while (0)
 
 // `CKRON_ASSIGN_OR_RETURN(auto x, F());` declares x from F()'s value, or
 // returns F()'s Status from the enclosing function.
-#define CKRON_ASSIGN_OR_RETURN(lhs, expr)                                     \
-  auto CKRON_STATUS_CONCAT_(ckron_result_, __LINE__) = (expr);                \
-  if (!CKRON_STATUS_CONCAT_(ckron_result_, __LINE__).ok())                    \
-    return CKRON_STATUS_CONCAT_(ckron_result_, __LINE__).status();            \
+#define CKRON_ASSIGN_OR_RETURN(lhs, expr)                          \
+  auto CKRON_STATUS_CONCAT_(ckron_result_, __LINE__) = (expr);     \
+  if (!CKRON_STATUS_CONCAT_(ckron_result_, __LINE__).ok())         \
+    return CKRON_STATUS_CONCAT_(ckron_result_, __LINE__).status(); \
   lhs = std::move(CKRON_STATUS_CONCAT_(ckron_result_, __LINE__)).value()
 
 #endif  // CKRON_COMMON_STATUS_H_

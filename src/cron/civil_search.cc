@@ -5,7 +5,9 @@
 namespace ckron::cron::internal {
 namespace {
 
-bool IsLeap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool IsLeap(std::int64_t y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 int DaysInMonth(std::int64_t y, int m) {
   static constexpr int kDays[] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -22,7 +24,9 @@ std::int64_t DaysFromCivil(std::int64_t y, int m, int d) {
   return era * 146097 + doe - 719468;
 }
 
-bool Has(std::uint64_t mask, int bit) { return (mask >> bit) & 1U; }
+bool Has(std::uint64_t mask, int bit) {
+  return (mask >> bit) & 1U;
+}
 
 // The lowest set bit >= from, or -1.
 int NextBit(std::uint64_t mask, int from) {

@@ -15,12 +15,14 @@ constexpr std::array<FieldBounds, 6> kBounds = {{
     {"day-of-week", 0, 6},
 }};
 
-constexpr std::array<std::string_view, 12> kMonthNames = {
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
+constexpr std::array<std::string_view, 12> kMonthNames = {"jan", "feb", "mar", "apr", "may", "jun",
+                                                          "jul", "aug", "sep", "oct", "nov", "dec"};
 constexpr std::array<std::string_view, 7> kDayNames = {"sun", "mon", "tue", "wed",
                                                        "thu", "fri", "sat"};
 
-std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string Quote(std::string_view s) {
+  return "\"" + std::string(s) + "\"";
+}
 
 Status FieldError(FieldId id, std::string_view token, std::string_view what) {
   return Status::InvalidArgument(std::string(BoundsOf(id).name) + " field: " + Quote(token) +
@@ -159,9 +161,9 @@ Result<ParsedField> ParseRange(std::string_view token, FieldId id) {
   if (start < b.min) return OutOfRange(id, token, start, whole_token_value);
   if (end > b.max) return OutOfRange(id, token, end, whole_token_value);
   if (start > end) {
-    return FieldError(id, token,
-                      ": range start " + std::to_string(start) + " is after its end " +
-                          std::to_string(end));
+    return FieldError(
+        id, token,
+        ": range start " + std::to_string(start) + " is after its end " + std::to_string(end));
   }
   for (int v = start; v <= end; v += step) out.bits |= std::uint64_t{1} << v;
   return out;
@@ -169,7 +171,9 @@ Result<ParsedField> ParseRange(std::string_view token, FieldId id) {
 
 }  // namespace
 
-const FieldBounds& BoundsOf(FieldId id) { return kBounds[static_cast<std::size_t>(id)]; }
+const FieldBounds& BoundsOf(FieldId id) {
+  return kBounds[static_cast<std::size_t>(id)];
+}
 
 Result<ParsedField> ParseField(std::string_view text, FieldId id) {
   ParsedField field;

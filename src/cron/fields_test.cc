@@ -19,8 +19,8 @@ ParsedField Must(std::string_view text, FieldId id) {
 
 TEST(ParseField, StarCoversTheRangeAndSetsTheStarBit) {
   ParsedField f = Must("*", FieldId::kDayOfMonth);
-  EXPECT_EQ(f.bits, Bits({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
-                          20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31}));
+  EXPECT_EQ(f.bits, Bits({1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
+                          17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31}));
   EXPECT_TRUE(f.star);
   EXPECT_TRUE(Must("?", FieldId::kDayOfWeek).star);
   EXPECT_TRUE(Must("*/1", FieldId::kDayOfWeek).star);

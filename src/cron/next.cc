@@ -17,7 +17,9 @@ using TimeInfo = absl::TimeZone::TimeInfo;
 
 const absl::CivilSecond kEpoch(1970, 1, 1, 0, 0, 0);
 
-absl::Time FloorSecond(absl::Time t) { return absl::FromUnixSeconds(absl::ToUnixSeconds(t)); }
+absl::Time FloorSecond(absl::Time t) {
+  return absl::FromUnixSeconds(absl::ToUnixSeconds(t));
+}
 
 // The instant whose wall-clock time is `c` at UTC offset `offset_seconds`.
 absl::Time InstantOf(absl::CivilSecond c, int offset_seconds) {
@@ -33,11 +35,15 @@ absl::CivilSecond FarEnd(absl::CivilSecond from) {
 
 std::optional<absl::Time> Schedule::Next(absl::Time after) const {
   switch (kind_) {
-    case Kind::kCron: return NextCalendar(after);
-    case Kind::kEvery: return NextEvery(after);
+    case Kind::kCron:
+      return NextCalendar(after);
+    case Kind::kEvery:
+      return NextEvery(after);
     case Kind::kAt:
-    case Kind::kAfter: return NextOneShot(after);
-    case Kind::kManually: return std::nullopt;
+    case Kind::kAfter:
+      return NextOneShot(after);
+    case Kind::kManually:
+      return std::nullopt;
   }
   return std::nullopt;
 }
@@ -81,7 +87,7 @@ std::optional<absl::Time> Schedule::NextCalendar(absl::Time after) const {
 
 std::optional<absl::Time> Schedule::NextEvery(absl::Time after) const {
   const std::int64_t step = absl::ToInt64Seconds(interval_);
-  const std::int64_t a = absl::ToUnixSeconds(after);  // floor
+  const std::int64_t a = absl::ToUnixSeconds(after);     // floor
   if (!anchor_) return absl::FromUnixSeconds(a + step);  // robfig: truncate + interval
   const std::int64_t anchor = absl::ToUnixSeconds(*anchor_);
   // Smallest k >= 1 with anchor + k*step > a.

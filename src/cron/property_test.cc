@@ -25,9 +25,18 @@ using testing::ReferenceSpec;
 using testing::ReferenceWalker;
 
 constexpr const char* kZones[] = {
-    "UTC",              "America/New_York", "Europe/London",   "Australia/Lord_Howe",
-    "Pacific/Chatham",  "Asia/Kolkata",     "America/Sao_Paulo", "Europe/Dublin",
-    "Pacific/Apia",     "Antarctica/Troll", "America/St_Johns", "Asia/Tehran",
+    "UTC",
+    "America/New_York",
+    "Europe/London",
+    "Australia/Lord_Howe",
+    "Pacific/Chatham",
+    "Asia/Kolkata",
+    "America/Sao_Paulo",
+    "Europe/Dublin",
+    "Pacific/Apia",
+    "Antarctica/Troll",
+    "America/St_Johns",
+    "Asia/Tehran",
 };
 // The five zones the issue names get extra weight.
 constexpr int kZoneWeights[] = {1, 3, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1};
@@ -65,8 +74,8 @@ class Generator {
   // A random instant in 1970-2100, near an offset transition of `zone` with
   // probability `near_transition`.
   absl::Time Instant(const absl::TimeZone& zone, double near_transition) {
-    const absl::Time base = absl::FromUnixSeconds(
-        std::uniform_int_distribution<std::int64_t>(0, 4102444800)(rng_));
+    const absl::Time base =
+        absl::FromUnixSeconds(std::uniform_int_distribution<std::int64_t>(0, 4102444800)(rng_));
     absl::TimeZone::CivilTransition tr;
     if (Chance(near_transition) && zone.NextTransition(base, &tr)) {
       const absl::Time transition = zone.At(tr.to).trans;
@@ -204,8 +213,8 @@ RunStats RunCases(const RunOptions& o) {
     ref.dow = ToBits<7>(dow.bits);
     ref.dom_star = dom.star;
     ref.dow_star = dow.star;
-    ref.real_time = min.text[0] == '*' || min.text[0] == '?' || hour.text[0] == '*' ||
-                    hour.text[0] == '?';
+    ref.real_time =
+        min.text[0] == '*' || min.text[0] == '?' || hour.text[0] == '*' || hour.text[0] == '?';
 
     auto parsed = Schedule::Parse(spec, {.timezone = zone_name});
     if (!parsed.ok()) {
@@ -236,9 +245,9 @@ RunStats RunCases(const RunOptions& o) {
         ++stats.fires;
         if (!got || *got != *want) {
           ++failures;
-          ADD_FAILURE() << Describe(spec, zone_name, cursor) << ": Next() = "
-                        << (got ? FormatRfc3339(*got, zone) : "none") << ", reference = "
-                        << FormatRfc3339(*want, zone);
+          ADD_FAILURE() << Describe(spec, zone_name, cursor)
+                        << ": Next() = " << (got ? FormatRfc3339(*got, zone) : "none")
+                        << ", reference = " << FormatRfc3339(*want, zone);
           break;
         }
         cursor = *want;
@@ -246,8 +255,9 @@ RunStats RunCases(const RunOptions& o) {
         // Nothing within the walked window: Next() must lie beyond it.
         if (got && *got <= walker.position()) {
           ++failures;
-          ADD_FAILURE() << Describe(spec, zone_name, cursor) << ": Next() = "
-                        << FormatRfc3339(*got, zone) << " but the reference saw no fire up to "
+          ADD_FAILURE() << Describe(spec, zone_name, cursor)
+                        << ": Next() = " << FormatRfc3339(*got, zone)
+                        << " but the reference saw no fire up to "
                         << FormatRfc3339(walker.position(), zone);
         }
         break;
@@ -264,10 +274,10 @@ class NextMatchesReference : public ::testing::TestWithParam<int> {};
 TEST_P(NextMatchesReference, RandomSpecsInstantsAndZones) {
   const int cases = CasesFromEnv(10'000);
   const RunStats stats = RunCases({.seed = 0x5eed0000u + static_cast<std::uint64_t>(GetParam()),
-                              .cases = cases,
-                              .mode = ReferenceWalker::Mode::kSkipUnits,
-                              .window_seconds = 400LL * 86400,
-                              .near_transition = 0.6});
+                                   .cases = cases,
+                                   .mode = ReferenceWalker::Mode::kSkipUnits,
+                                   .window_seconds = 400LL * 86400,
+                                   .near_transition = 0.6});
   RecordProperty("fires_compared", stats.fires);
   // Most specs must fire within the window, or the test checks little.
   EXPECT_GT(stats.fires, 2 * cases) << "too few fires compared";
@@ -282,10 +292,10 @@ class NextMatchesEverySecondWalk : public ::testing::TestWithParam<int> {};
 TEST_P(NextMatchesEverySecondWalk, NearTransitions) {
   const int cases = CasesFromEnv(10'000) / 5;
   const RunStats stats = RunCases({.seed = 0xb007u + static_cast<std::uint64_t>(GetParam()),
-                              .cases = cases,
-                              .mode = ReferenceWalker::Mode::kEverySecond,
-                              .window_seconds = 2 * 86400,
-                              .near_transition = 1.0});
+                                   .cases = cases,
+                                   .mode = ReferenceWalker::Mode::kEverySecond,
+                                   .window_seconds = 2 * 86400,
+                                   .near_transition = 1.0});
   RecordProperty("fires_compared", stats.fires);
   EXPECT_GT(stats.fires, cases / 2) << "too few fires compared";
 }

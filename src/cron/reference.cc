@@ -17,12 +17,12 @@ bool ReferenceSpec::DayMatches(const absl::CivilSecond& c) const {
 
 bool ReferenceSpec::Matches(const absl::CivilSecond& c) const {
   return second[static_cast<std::size_t>(c.second())] &&
-         minute[static_cast<std::size_t>(c.minute())] &&
-         hour[static_cast<std::size_t>(c.hour())] && DayMatches(c);
+         minute[static_cast<std::size_t>(c.minute())] && hour[static_cast<std::size_t>(c.hour())] &&
+         DayMatches(c);
 }
 
-ReferenceWalker::ReferenceWalker(const ReferenceSpec& spec, absl::TimeZone zone,
-                                 absl::Time after, Mode mode)
+ReferenceWalker::ReferenceWalker(const ReferenceSpec& spec, absl::TimeZone zone, absl::Time after,
+                                 Mode mode)
     : spec_(spec), zone_(zone), mode_(mode) {
   t_ = absl::FromUnixSeconds(absl::ToUnixSeconds(after));  // floor to the second
   prev_cs_ = zone_.At(t_).cs;

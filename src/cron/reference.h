@@ -58,11 +58,11 @@ class ReferenceWalker {
   const ReferenceSpec& spec_;
   absl::TimeZone zone_;
   Mode mode_;
-  int offset_ = 0;                 // UTC offset from segment start to end
+  int offset_ = 0;                                 // UTC offset from segment start to end
   absl::Time segment_end_ = absl::InfinitePast();  // first instant of the next
-  absl::Time t_;                   // last instant examined
-  absl::CivilSecond prev_cs_;      // wall-clock time at t_
-  absl::CivilSecond max_seen_;     // greatest wall-clock time at any instant <= t_
+  absl::Time t_;                                   // last instant examined
+  absl::CivilSecond prev_cs_;                      // wall-clock time at t_
+  absl::CivilSecond max_seen_;                     // greatest wall-clock time at any instant <= t_
 };
 
 }  // namespace ckron::cron::testing

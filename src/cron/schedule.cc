@@ -1,4 +1,6 @@
 // Schedule::Parse: spec text -> Schedule. Next() lives in next.cc.
+#include "cron/schedule.h"
+
 #include <array>
 #include <string>
 
@@ -6,14 +8,15 @@
 #include "cron/civil_search.h"
 #include "cron/fields.h"
 #include "cron/iso_duration.h"
-#include "cron/schedule.h"
 
 namespace ckron::cron {
 namespace {
 
 using internal::FieldId;
 
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
@@ -77,7 +80,11 @@ std::int64_t SumOfCodePoints(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
     const auto b0 = static_cast<unsigned char>(s[i]);
-    int len = b0 < 0x80 ? 1 : (b0 >> 5) == 0x6 ? 2 : (b0 >> 4) == 0xE ? 3 : (b0 >> 3) == 0x1E ? 4 : 0;
+    int len = b0 < 0x80           ? 1
+              : (b0 >> 5) == 0x6  ? 2
+              : (b0 >> 4) == 0xE  ? 3
+              : (b0 >> 3) == 0x1E ? 4
+                                  : 0;
     std::int64_t cp = len == 1 ? b0 : len == 2 ? (b0 & 0x1F) : len == 3 ? (b0 & 0x0F) : (b0 & 0x07);
     bool ok = len > 0 && i + static_cast<std::size_t>(len) <= s.size();
     for (int k = 1; ok && k < len; ++k) {
@@ -123,11 +130,21 @@ std::string ExpandNameHash(std::string_view spec, std::string_view job_name) {
     }
     std::int64_t v;
     switch (field) {
-      case 2: v = h % 24; break;
-      case 3: v = h % 28 + 1; break;
-      case 4: v = h % 12 + 1; break;
-      case 5: v = h % 7; break;
-      default: v = h % 60; break;
+      case 2:
+        v = h % 24;
+        break;
+      case 3:
+        v = h % 28 + 1;
+        break;
+      case 4:
+        v = h % 12 + 1;
+        break;
+      case 5:
+        v = h % 7;
+        break;
+      default:
+        v = h % 60;
+        break;
     }
     for (char c : part) {
       if (c == '~') {
@@ -160,8 +177,8 @@ class Parser {
       CKRON_ASSIGN_OR_RETURN(s.zone_, LoadZone(zone_name));
       spec = Trim(spec.substr(end));
       if (spec.empty()) {
-        return Status::InvalidArgument("nothing follows the time zone \"" +
-                                       std::string(zone_name) + "\"");
+        return Status::InvalidArgument("nothing follows the time zone \"" + std::string(zone_name) +
+                                       "\"");
       }
     } else if (!options.timezone.empty()) {
       CKRON_ASSIGN_OR_RETURN(s.zone_, LoadZone(options.timezone));
@@ -178,8 +195,7 @@ class Parser {
   }
 
  private:
-  static Status ParseDescriptor(std::string_view spec, const ParseOptions& options,
-                                Schedule& s) {
+  static Status ParseDescriptor(std::string_view spec, const ParseOptions& options, Schedule& s) {
     if (spec == "@manually") {
       s.kind_ = Schedule::Kind::kManually;
       s.expanded_ = "@manually";
@@ -212,8 +228,8 @@ class Parser {
     if (StartsWith(spec, "@after") && spec.size() > 6 && IsSpace(spec[6])) {
       return ParseAfter(spec, options, s);
     }
-    return Status::InvalidArgument("unknown descriptor \"" + std::string(spec) +
-                                   "\" (expected " + std::string(kDescriptorList) + ")");
+    return Status::InvalidArgument("unknown descriptor \"" + std::string(spec) + "\" (expected " +
+                                   std::string(kDescriptorList) + ")");
   }
 
   // @after <RFC3339> <<ISO-8601 duration> (Dkron v4.1).
@@ -250,8 +266,9 @@ class Parser {
   static Status ParseFields(std::string_view spec, Schedule& s) {
     const auto fields = SplitFields(spec);
     if (fields.size() != 6) {
-      std::string msg = "expected 6 fields (second minute hour day-of-month month day-of-week), found " +
-                        std::to_string(fields.size()) + " in \"" + std::string(spec) + "\"";
+      std::string msg =
+          "expected 6 fields (second minute hour day-of-month month day-of-week), found " +
+          std::to_string(fields.size()) + " in \"" + std::string(spec) + "\"";
       if (fields.size() == 5) {
         msg += "; 5-field specs are not accepted: add the seconds first, e.g. \"0 " +
                std::string(spec) + "\"";
@@ -260,9 +277,8 @@ class Parser {
     }
     internal::ParsedField parsed[6];
     for (int i = 0; i < 6; ++i) {
-      CKRON_ASSIGN_OR_RETURN(parsed[i],
-                             internal::ParseField(fields[static_cast<std::size_t>(i)],
-                                                  static_cast<FieldId>(i)));
+      CKRON_ASSIGN_OR_RETURN(parsed[i], internal::ParseField(fields[static_cast<std::size_t>(i)],
+                                                             static_cast<FieldId>(i)));
     }
     s.kind_ = Schedule::Kind::kCron;
     s.second_ = parsed[0].bits;
@@ -276,7 +292,7 @@ class Parser {
     // field that starts with `*` (or robfig's synonym `?`) follows real time.
     const auto wild = [](std::string_view f) { return f.front() == '*' || f.front() == '?'; };
     s.real_time_ = wild(fields[1]) || wild(fields[2]);
-    const internal::CalendarFields cf{s.second_, s.minute_, s.hour_, s.dom_,
+    const internal::CalendarFields cf{s.second_, s.minute_, s.hour_,   s.dom_,
                                       s.month_,  s.dow_,    s.day_and_};
     if (!internal::CanEverMatch(cf)) {
       return Status::InvalidArgument("schedule never fires: day-of-month field \"" +

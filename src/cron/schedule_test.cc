@@ -166,8 +166,7 @@ TEST(OneShots, AfterHonoursTheGracePeriod) {
             std::nullopt);
   // ISO 8601 forms Dkron accepts.
   for (const char* grace : {"<P1D", "<PT30M", "<PT1.5S", "<P1Y2M3DT4H5M6S", "<P1DT"}) {
-    EXPECT_TRUE(Schedule::Parse(std::string("@after 2026-01-01T00:00:00Z ") + grace).ok())
-        << grace;
+    EXPECT_TRUE(Schedule::Parse(std::string("@after 2026-01-01T00:00:00Z ") + grace).ok()) << grace;
   }
 }
 
@@ -296,8 +295,10 @@ TEST(Errors, NameTheFieldAndTheToken) {
       {"0 0 ab * * *", "hour field: \"ab\" is not a number"},
       {"0 0 1-ab * * *", "hour field: \"1-ab\": \"ab\" is not a number"},
       {"0 0 0 * foo *", "month field: \"foo\" is not a number or month name (JAN-DEC)"},
-      {"0 0 0 * * funday", "day-of-week field: \"funday\" is not a number or weekday name (SUN-SAT)"},
-      {"0 0 0 * jan-foo *", "month field: \"jan-foo\": \"foo\" is not a number or month name (JAN-DEC)"},
+      {"0 0 0 * * funday",
+       "day-of-week field: \"funday\" is not a number or weekday name (SUN-SAT)"},
+      {"0 0 0 * jan-foo *",
+       "month field: \"jan-foo\": \"foo\" is not a number or month name (JAN-DEC)"},
       {"*/0 * * * * *", "second field: \"*/0\": step must be a positive number"},
       {"*/x * * * * *", "second field: \"*/x\": step must be a positive number"},
       {"1/2/3 * * * * *", "second field: \"1/2/3\": too many '/'"},
@@ -324,12 +325,14 @@ TEST(Errors, NameTheFieldAndTheToken) {
        "@daily, @midnight, @hourly, @minutely, @every <duration>, @at <RFC3339 time>, @after "
        "<RFC3339 time> <<ISO 8601 duration>, @manually)"},
       {"@every 5x", "@every: unknown unit \"x\" in duration \"5x\""},
-      {"@every", "unknown descriptor \"@every\" (expected @yearly, @annually, @monthly, "
-                 "@weekly, @daily, @midnight, @hourly, @minutely, @every <duration>, @at "
-                 "<RFC3339 time>, @after <RFC3339 time> <<ISO 8601 duration>, @manually)"},
+      {"@every",
+       "unknown descriptor \"@every\" (expected @yearly, @annually, @monthly, "
+       "@weekly, @daily, @midnight, @hourly, @minutely, @every <duration>, @at "
+       "<RFC3339 time>, @after <RFC3339 time> <<ISO 8601 duration>, @manually)"},
       {"@at badtime", "@at: \"badtime\" is not an RFC 3339 time (e.g. 2026-01-02T15:04:05Z)"},
-      {"@at 2026-01-02 15:04:05", "@at: \"2026-01-02 15:04:05\" is not an RFC 3339 time (e.g. "
-                                  "2026-01-02T15:04:05Z)"},
+      {"@at 2026-01-02 15:04:05",
+       "@at: \"2026-01-02 15:04:05\" is not an RFC 3339 time (e.g. "
+       "2026-01-02T15:04:05Z)"},
       {"@after 2026-01-01T00:00:00Z",
        "@after requires format: @after <RFC3339 datetime> <ISO8601 duration>, e.g. \"@after "
        "2026-01-01T00:00:00Z <PT2H\""},
@@ -337,7 +340,8 @@ TEST(Errors, NameTheFieldAndTheToken) {
        "@after: grace period must start with '<', got \"PT2H\""},
       {"@after 2026-01-01T00:00:00Z <2H",
        "@after: invalid ISO 8601 duration \"2H\" (e.g. PT2H, P1DT12H, P1Y)"},
-      {"@after 2026-01-01T00:00:00Z <PT0S", "@after: grace period \"PT0S\" must be greater than zero"},
+      {"@after 2026-01-01T00:00:00Z <PT0S",
+       "@after: grace period \"PT0S\" must be greater than zero"},
       {"@after 2026-01-01T00:00:00Z <P2H",
        "@after: invalid ISO 8601 duration \"P2H\" (e.g. PT2H, P1DT12H, P1Y)"},
       {"TZ=Mars/Olympus 0 0 0 * * *", "unknown time zone \"Mars/Olympus\""},

@@ -34,8 +34,8 @@ Result<absl::TimeZone> LoadZone(std::string_view name) {
   if (name.empty() || name == "UTC") return absl::UTCTimeZone();
   if (name == "Local") return absl::LocalTimeZone();
   // Like Go's LoadLocation: zone names are relative paths inside the tzdata.
-  const bool bad_path = name.front() == '/' || name.find("..") != std::string_view::npos ||
-                        name == "localtime";
+  const bool bad_path =
+      name.front() == '/' || name.find("..") != std::string_view::npos || name == "localtime";
   absl::TimeZone zone;
   if (bad_path || !absl::LoadTimeZone(std::string(name), &zone)) {
     return Status::InvalidArgument("unknown time zone \"" + std::string(name) + "\"");
@@ -89,8 +89,8 @@ Result<absl::Duration> ParseIso8601Duration(std::string_view text) {
     }
     if (j >= text.size()) return bad();
     const char unit = text[j];
-    while (next_unit < 6 && !(kUnits[next_unit].unit == unit &&
-                              kUnits[next_unit].time_part == in_time)) {
+    while (next_unit < 6 &&
+           !(kUnits[next_unit].unit == unit && kUnits[next_unit].time_part == in_time)) {
       ++next_unit;
     }
     if (next_unit == 6) return bad();

@@ -10,6 +10,8 @@ find_package(CLI11 CONFIG REQUIRED)           # libcli11-dev
 find_package(yaml-cpp CONFIG REQUIRED)        # libyaml-cpp-dev (target: yaml-cpp)
 find_package(nlohmann_json CONFIG REQUIRED)   # nlohmann-json3-dev
 find_package(OpenSSL REQUIRED)                # libssl-dev
+find_package(ZLIB REQUIRED)                   # zlib1g-dev: CRC-32 of gossip packets
+find_package(Boost REQUIRED)                  # libboost-dev: Asio (gossip UDP/TCP)
 
 if(CKRON_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)         # libgtest-dev, libgmock-dev

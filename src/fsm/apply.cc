@@ -1,0 +1,316 @@
+#include "fsm/apply.h"
+
+#include <algorithm>
+#include <map>
+#include <string>
+
+#include "absl/time/civil_time.h"
+
+namespace ckron::fsm {
+
+// Friend of State: the only code that mutates it.
+class Applier {
+ public:
+  Applier(State& state, absl::Time now) : s_(state), now_(now) {}
+
+  ApplyResult operator()(const PutJob& cmd);
+  ApplyResult operator()(const DeleteJob& cmd);
+  ApplyResult operator()(const SetJobDisabled& cmd);
+  ApplyResult operator()(const DeleteExecutions& cmd);
+  ApplyResult operator()(const RecordFire& cmd);
+  ApplyResult operator()(const ExecutionStarted& cmd);
+  ApplyResult operator()(const ExecutionFinished& cmd);
+  ApplyResult operator()(const RenewLeases& cmd);
+  ApplyResult operator()(const SetPaused& cmd);
+
+ private:
+  static ApplyResult Refuse(Status status) { return {std::move(status), {}, std::nullopt}; }
+  static Status JobNotFound(const std::string& name) {
+    return Status::NotFound("job \"" + name + "\" not found");
+  }
+
+  Job* Find(const std::string& name) {
+    auto it = s_.jobs_.find(name);
+    return it == s_.jobs_.end() ? nullptr : &it->second;
+  }
+  void AddChild(const std::string& parent, const std::string& child);
+  void RemoveChild(const std::string& parent, const std::string& child);
+  void RecomputeNext(Job& job, absl::Time after);
+  std::string GroupStatus(const std::string& job_name, std::int64_t group) const;
+  void Prune(const std::string& job_name);
+
+  State& s_;
+  const absl::Time now_;
+};
+
+namespace {
+
+std::optional<absl::Time> Later(const std::optional<absl::Time>& a,
+                                const std::optional<absl::Time>& b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::max(*a, *b);
+}
+
+// Keeps the last kMaxOutputBytes bytes, as Dkron's circular buffer does.
+void CapOutput(std::string& output) {
+  if (output.size() > kMaxOutputBytes) output.erase(0, output.size() - kMaxOutputBytes);
+}
+
+}  // namespace
+
+// --- Jobs -----------------------------------------------------------------
+
+ApplyResult Applier::operator()(const PutJob& cmd) {
+  Job job = cmd.job;
+  if (Status v = ValidateJob(job); !v.ok()) return Refuse(v);
+  if (!job.parent_job.empty()) {
+    if (Find(job.parent_job) == nullptr) {
+      return Refuse(Status::NotFound("specified parent job not found"));
+    }
+    // Refuse a parent chain that leads back to this job: each would trigger
+    // the other forever.
+    std::string p = job.parent_job;
+    for (std::size_t hops = 0; !p.empty() && hops <= s_.jobs_.size(); ++hops) {
+      if (p == job.name) {
+        return Refuse(Status::InvalidArgument("parent job \"" + job.parent_job +
+                                              "\" depends on this job: dependencies would loop"));
+      }
+      const Job* parent = Find(p);
+      p = parent == nullptr ? "" : parent->parent_job;
+    }
+  }
+
+  const Job* old = Find(job.name);
+  bool schedule_changed = true;
+  if (old != nullptr) {
+    // Dkron's SetJob merge: computed fields survive an update that carries
+    // stale values (e.g. a client that PUTs back what it GOT earlier).
+    job.success_count = std::max(old->success_count, job.success_count);
+    job.error_count = std::max(old->error_count, job.error_count);
+    job.last_success = Later(old->last_success, job.last_success);
+    job.last_error = Later(old->last_error, job.last_error);
+    if (!old->status.empty()) job.status = old->status;
+    job.status_group = old->status_group;
+    job.last_fire = old->last_fire;
+    job.dependent_jobs = old->dependent_jobs;  // maintained by the server
+    schedule_changed = old->schedule != job.schedule || old->timezone != job.timezone;
+    job.schedule_anchor = schedule_changed ? now_ : old->schedule_anchor;
+  } else {
+    // Counters and status from the client are kept on create (restoring a
+    // backup); children are linked as they are created.
+    job.dependent_jobs.clear();
+    job.last_fire.reset();
+    job.status_group = 0;
+    job.schedule_anchor = now_;
+  }
+  const bool timing_changed = schedule_changed || old == nullptr ||
+                              old->disabled != job.disabled || old->starts_at != job.starts_at ||
+                              old->expires_at != job.expires_at;
+  RecomputeNext(job, job.last_fire ? std::max(now_, *job.last_fire) : now_);
+
+  const std::string old_parent = old != nullptr ? old->parent_job : "";
+  s_.jobs_[job.name] = job;
+  if (old_parent != job.parent_job) {
+    if (!old_parent.empty()) RemoveChild(old_parent, job.name);
+    if (!job.parent_job.empty()) AddChild(job.parent_job, job.name);
+  }
+  return {OkStatus(), {JobUpserted{job.name, timing_changed}}, s_.jobs_[job.name]};
+}
+
+ApplyResult Applier::operator()(const DeleteJob& cmd) {
+  Job* job = Find(cmd.name);
+  if (job == nullptr) return Refuse(JobNotFound(cmd.name));
+  if (!job->dependent_jobs.empty()) {
+    return Refuse(Status::FailedPrecondition(
+        "could not delete job with dependent jobs, delete children first"));
+  }
+  Job deleted = *job;
+  if (!deleted.parent_job.empty()) RemoveChild(deleted.parent_job, deleted.name);
+  std::vector<std::string> ids;
+  s_.executions_->Scan(deleted.name, false, [&](const Execution& e) {
+    ids.push_back(e.id);
+    return true;
+  });
+  for (const std::string& id : ids) s_.executions_->Delete(deleted.name, id);
+  s_.running_.erase(s_.running_.lower_bound({deleted.name, ""}),
+                    s_.running_.lower_bound({deleted.name + '\0', ""}));
+  s_.jobs_.erase(deleted.name);
+  return {OkStatus(), {JobDeleted{deleted.name}}, std::move(deleted)};
+}
+
+ApplyResult Applier::operator()(const SetJobDisabled& cmd) {
+  Job* job = Find(cmd.name);
+  if (job == nullptr) return Refuse(JobNotFound(cmd.name));
+  const bool changed = job->disabled != cmd.disabled;
+  job->disabled = cmd.disabled;
+  return {OkStatus(), {JobUpserted{job->name, changed}}, *job};
+}
+
+ApplyResult Applier::operator()(const DeleteExecutions& cmd) {
+  Job* job = Find(cmd.job_name);
+  if (job == nullptr) return Refuse(JobNotFound(cmd.job_name));
+  std::vector<std::string> ids;
+  s_.executions_->Scan(job->name, false, [&](const Execution& e) {
+    if (!e.running()) ids.push_back(e.id);  // running ones finish normally
+    return true;
+  });
+  for (const std::string& id : ids) s_.executions_->Delete(job->name, id);
+  job->success_count = 0;
+  job->error_count = 0;
+  job->last_success.reset();
+  job->last_error.reset();
+  return {OkStatus(), {}, *job};
+}
+
+// --- Fires and executions -------------------------------------------------
+
+ApplyResult Applier::operator()(const RecordFire& cmd) {
+  Job* job = Find(cmd.job_name);
+  if (job == nullptr) return Refuse(JobNotFound(cmd.job_name));
+  if (!cmd.manual) {
+    if (job->last_fire && cmd.scheduled <= *job->last_fire) {
+      return Refuse(Status::AlreadyExists("a fire of \"" + job->name + "\" at or after " +
+                                          absl::FormatTime(cmd.scheduled) +
+                                          " is already recorded"));
+    }
+    job->last_fire = cmd.scheduled;
+    RecomputeNext(*job, std::max(now_, cmd.scheduled));
+  }
+  return {OkStatus(), {FireRecorded{job->name, cmd.scheduled, cmd.group, cmd.manual}}, *job};
+}
+
+ApplyResult Applier::operator()(const ExecutionStarted& cmd) {
+  const Execution& e = cmd.execution;
+  Job* job = Find(e.job_name);
+  if (job == nullptr) return Refuse(JobNotFound(e.job_name));
+  if (!e.running()) return Refuse(Status::InvalidArgument("a started execution has no finish"));
+  if (s_.executions_->Get(e.job_name, e.id)) return {OkStatus(), {}, *job};  // retried report
+  s_.executions_->Put(e);
+  s_.running_[{e.job_name, e.id}] =
+      RunningExecution{e.node_name, e.started_at, e.group, e.attempt, cmd.lease_until};
+  Prune(e.job_name);
+  return {OkStatus(),
+          {ExecutionStartedEvent{e.job_name, e.id, e.node_name, e.group, e.attempt}},
+          *job};
+}
+
+ApplyResult Applier::operator()(const ExecutionFinished& cmd) {
+  Execution e = cmd.execution;
+  Job* job = Find(e.job_name);
+  if (job == nullptr) {
+    return Refuse(Status::NotFound("received execution done for a deleted job \"" +
+                                   e.job_name + "\""));
+  }
+  if (e.running()) return Refuse(Status::InvalidArgument("a finished execution needs finished_at"));
+  if (auto stored = s_.executions_->Get(e.job_name, e.id); stored && !stored->running()) {
+    return {OkStatus(), {}, *job};  // a report retried to a new leader: applied once
+  }
+  CapOutput(e.output);
+  s_.executions_->Put(e);
+  s_.running_.erase({e.job_name, e.id});
+
+  if (e.success) {
+    ++job->success_count;
+    job->last_success = Later(job->last_success, e.finished_at);
+  } else {
+    ++job->error_count;
+    job->last_error = Later(job->last_error, e.finished_at);
+  }
+  DayStats& day = s_.daily_stats_[absl::ToCivilDay(*e.finished_at, absl::UTCTimeZone())];
+  ++(e.success ? day.success : day.failed);
+  while (s_.daily_stats_.size() > static_cast<std::size_t>(kStatsDays)) {
+    s_.daily_stats_.erase(s_.daily_stats_.begin());
+  }
+
+  const std::string group_status = GroupStatus(e.job_name, e.group);
+  if (e.group >= job->status_group) {  // a late report of an older trigger keeps the newer status
+    job->status = group_status;
+    job->status_group = e.group;
+  }
+  Prune(e.job_name);
+  return {OkStatus(),
+          {ExecutionFinishedEvent{e.job_name, e.id, e.node_name, e.group, e.attempt, e.success,
+                                  group_status}},
+          *job};
+}
+
+ApplyResult Applier::operator()(const RenewLeases& cmd) {
+  for (const auto& key : cmd.executions) {
+    auto it = s_.running_.find(key);
+    if (it != s_.running_.end() && it->second.node_name == cmd.node_name) {
+      it->second.lease_until = std::max(it->second.lease_until, cmd.until);
+    }
+  }
+  return {OkStatus(), {}, std::nullopt};
+}
+
+ApplyResult Applier::operator()(const SetPaused& cmd) {
+  s_.paused_ = cmd.paused;
+  return {OkStatus(), {PauseChanged{cmd.paused}}, std::nullopt};
+}
+
+// --- Helpers --------------------------------------------------------------
+
+void Applier::AddChild(const std::string& parent, const std::string& child) {
+  Job* p = Find(parent);
+  if (p == nullptr) return;
+  if (std::find(p->dependent_jobs.begin(), p->dependent_jobs.end(), child) ==
+      p->dependent_jobs.end()) {
+    p->dependent_jobs.push_back(child);
+  }
+}
+
+void Applier::RemoveChild(const std::string& parent, const std::string& child) {
+  Job* p = Find(parent);
+  if (p == nullptr) return;
+  std::erase(p->dependent_jobs, child);
+}
+
+void Applier::RecomputeNext(Job& job, absl::Time after) {
+  const auto next = NextFire(job, after);
+  job.next_known = next.has_value();
+  job.next = next.value_or(absl::UnixEpoch());
+}
+
+// The status of one trigger: for each node its latest attempt counts, so a
+// retry that succeeds makes the group a success (brief: "retries that
+// succeed count as success"; Dkron reports partially_failed).
+std::string Applier::GroupStatus(const std::string& job_name, std::int64_t group) const {
+  std::map<std::string, std::pair<std::uint32_t, bool>> latest;  // node -> (attempt, success)
+  s_.executions_->Scan(job_name, false, [&](const Execution& x) {
+    if (x.group == group && !x.running()) {
+      auto [it, inserted] = latest.try_emplace(x.node_name, x.attempt, x.success);
+      if (!inserted && x.attempt >= it->second.first) it->second = {x.attempt, x.success};
+    }
+    return true;
+  });
+  int ok = 0, failed = 0;
+  for (const auto& [node, result] : latest) ++(result.second ? ok : failed);
+  if (failed == 0) return kStatusSuccess;
+  if (ok == 0) return kStatusFailed;
+  return kStatusPartiallyFailed;
+}
+
+// Keeps at most kMaxExecutionsPerJob executions, dropping the oldest finished
+// ones; running executions are never dropped.
+void Applier::Prune(const std::string& job_name) {
+  std::size_t count = s_.executions_->Count(job_name);
+  if (count <= kMaxExecutionsPerJob) return;
+  std::vector<std::string> drop;
+  s_.executions_->Scan(job_name, false, [&](const Execution& x) {
+    if (!x.running()) {
+      drop.push_back(x.id);
+      --count;
+    }
+    return count > kMaxExecutionsPerJob;
+  });
+  for (const std::string& id : drop) s_.executions_->Delete(job_name, id);
+}
+
+ApplyResult Apply(State& state, const Entry& entry) {
+  Applier applier(state, entry.now);
+  return std::visit(applier, entry.command);
+}
+
+}  // namespace ckron::fsm

@@ -1,0 +1,49 @@
+// Apply: the state machine's transition function (style.md §26). Given the
+// state and one log entry it changes the state and returns what happened.
+// It is deterministic — it reads no clock (the entry carries the leader's),
+// no environment and no randomness — so every server that applies the same
+// log reaches the same state.
+//
+// Thread safety: call from one thread at a time per State.
+#ifndef CKRON_FSM_APPLY_H_
+#define CKRON_FSM_APPLY_H_
+
+#include <optional>
+#include <vector>
+
+#include "common/status.h"
+#include "fsm/commands.h"
+#include "fsm/state.h"
+
+namespace ckron::fsm {
+
+struct ApplyResult {
+  // Not OK when the command was refused; the state is then unchanged.
+  // kNotFound (no such job), kFailedPrecondition (job has dependents),
+  // kAlreadyExists (fire already recorded), kInvalidArgument (bad job).
+  Status status;
+  std::vector<Event> events;
+  // The job after the command, for commands about one job (the API returns
+  // it). For DeleteJob, the deleted job.
+  std::optional<Job> job;
+};
+
+ApplyResult Apply(State& state, const Entry& entry);
+
+// The job's next scheduled fire strictly after `after`, honouring
+// starts_at/expires_at and the schedule anchor; nullopt when there is none
+// (no schedule, @manually, past one-shots, after expires_at). Jobs without
+// a timezone run in UTC (semantics §2.8).
+std::optional<absl::Time> NextFire(const Job& job, absl::Time after);
+
+// The checks the state machine itself relies on; the API runs the same
+// before proposing. Messages are Dkron's where Dkron has one:
+// `name cannot be empty`, `name contains illegal character 'X'`,
+// `the job can not have itself as parent`, `can't parse job schedule: ...`,
+// `invalid concurrency policy value, use "allow", "forbid" or "replace"`,
+// `unknown time zone "X"`.
+Status ValidateJob(const Job& job);
+
+}  // namespace ckron::fsm
+
+#endif  // CKRON_FSM_APPLY_H_

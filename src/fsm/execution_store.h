@@ -1,0 +1,60 @@
+// Where execution records (and their outputs) live. They are part of the
+// replicated state but are not held in RAM: the production store is on disk
+// (storage/), tests use MemoryExecutionStore. Only the state machine's apply
+// thread writes; readers (API) may read concurrently.
+//
+// Failure contract: a store that cannot write must stop the process
+// (fail-stop): a partially applied entry would make this server's state
+// differ from its peers'. Methods therefore return no Status.
+#ifndef CKRON_FSM_EXECUTION_STORE_H_
+#define CKRON_FSM_EXECUTION_STORE_H_
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "fsm/job.h"
+
+namespace ckron::fsm {
+
+// Implementations are safe for one writer and concurrent readers.
+class ExecutionStore {
+ public:
+  virtual ~ExecutionStore() = default;
+
+  // Inserts or replaces the execution (key: job_name + id).
+  virtual void Put(const Execution& execution) = 0;
+  virtual std::optional<Execution> Get(const std::string& job_name,
+                                       const std::string& id) const = 0;
+  // Visits the job's executions oldest first (by started_at, then id) until
+  // `visit` returns false. `with_output` false may skip loading outputs.
+  virtual void Scan(const std::string& job_name, bool with_output,
+                    const std::function<bool(const Execution&)>& visit) const = 0;
+  virtual std::size_t Count(const std::string& job_name) const = 0;
+  virtual void Delete(const std::string& job_name, const std::string& id) = 0;
+};
+
+// In memory, for tests and simulations. Safe for concurrent use.
+class MemoryExecutionStore final : public ExecutionStore {
+ public:
+  void Put(const Execution& execution) override;
+  std::optional<Execution> Get(const std::string& job_name, const std::string& id) const override;
+  void Scan(const std::string& job_name, bool with_output,
+            const std::function<bool(const Execution&)>& visit) const override;
+  std::size_t Count(const std::string& job_name) const override;
+  void Delete(const std::string& job_name, const std::string& id) override;
+
+ private:
+  // Per job: (started_at, id) -> execution, so iteration is oldest first.
+  using JobExecutions = std::map<std::pair<absl::Time, std::string>, Execution>;
+  mutable std::mutex mu_;
+  std::map<std::string, JobExecutions> jobs_;  // guarded by mu_
+};
+
+}  // namespace ckron::fsm
+
+#endif  // CKRON_FSM_EXECUTION_STORE_H_

@@ -1,0 +1,64 @@
+#include "fsm/execution_store.h"
+
+namespace ckron::fsm {
+
+void MemoryExecutionStore::Put(const Execution& execution) {
+  std::lock_guard lock(mu_);
+  JobExecutions& job = jobs_[execution.job_name];
+  for (auto it = job.begin(); it != job.end(); ++it) {
+    if (it->second.id == execution.id) {
+      job.erase(it);
+      break;
+    }
+  }
+  job[{execution.started_at, execution.id}] = execution;
+}
+
+std::optional<Execution> MemoryExecutionStore::Get(const std::string& job_name,
+                                                   const std::string& id) const {
+  std::lock_guard lock(mu_);
+  auto job = jobs_.find(job_name);
+  if (job == jobs_.end()) return std::nullopt;
+  for (const auto& [key, e] : job->second) {
+    if (e.id == id) return e;
+  }
+  return std::nullopt;
+}
+
+void MemoryExecutionStore::Scan(const std::string& job_name, bool with_output,
+                                const std::function<bool(const Execution&)>& visit) const {
+  std::vector<Execution> copy;
+  {
+    std::lock_guard lock(mu_);
+    auto job = jobs_.find(job_name);
+    if (job == jobs_.end()) return;
+    for (const auto& [key, e] : job->second) {
+      copy.push_back(e);
+      if (!with_output) copy.back().output.clear();
+    }
+  }
+  for (const Execution& e : copy) {
+    if (!visit(e)) return;
+  }
+}
+
+std::size_t MemoryExecutionStore::Count(const std::string& job_name) const {
+  std::lock_guard lock(mu_);
+  auto job = jobs_.find(job_name);
+  return job == jobs_.end() ? 0 : job->second.size();
+}
+
+void MemoryExecutionStore::Delete(const std::string& job_name, const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto job = jobs_.find(job_name);
+  if (job == jobs_.end()) return;
+  for (auto it = job->second.begin(); it != job->second.end(); ++it) {
+    if (it->second.id == id) {
+      job->second.erase(it);
+      break;
+    }
+  }
+  if (job->second.empty()) jobs_.erase(job);
+}
+
+}  // namespace ckron::fsm

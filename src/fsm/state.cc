@@ -1,0 +1,49 @@
+#include "fsm/state.h"
+
+#include <algorithm>
+
+namespace ckron::fsm {
+
+const Job* State::FindJob(std::string_view name) const {
+  auto it = jobs_.find(name);
+  return it == jobs_.end() ? nullptr : &it->second;
+}
+
+std::size_t State::RunningCount(std::string_view job_name) const {
+  std::size_t n = 0;
+  for (auto it = running_.lower_bound({std::string(job_name), ""});
+       it != running_.end() && it->first.first == job_name; ++it) {
+    ++n;
+  }
+  return n;
+}
+
+std::string State::CheckInvariants() const {
+  for (const auto& [name, job] : jobs_) {
+    if (name != job.name) return "job keyed \"" + name + "\" is named \"" + job.name + "\"";
+    if (!job.parent_job.empty()) {
+      const Job* parent = FindJob(job.parent_job);
+      if (parent == nullptr) return "job \"" + name + "\" has a missing parent";
+      if (std::count(parent->dependent_jobs.begin(), parent->dependent_jobs.end(), name) != 1) {
+        return "parent \"" + parent->name + "\" does not list \"" + name + "\" exactly once";
+      }
+    }
+    for (const std::string& child : job.dependent_jobs) {
+      const Job* c = FindJob(child);
+      if (c == nullptr || c->parent_job != name) {
+        return "\"" + name + "\" lists \"" + child + "\" which is not its child";
+      }
+    }
+    if (executions_->Count(name) > kMaxExecutionsPerJob + RunningCount(name)) {
+      return "job \"" + name + "\" keeps too many executions";
+    }
+  }
+  for (const auto& [key, running] : running_) {
+    if (FindJob(key.first) == nullptr) return "running execution of a missing job";
+    auto stored = executions_->Get(key.first, key.second);
+    if (!stored || !stored->running()) return "running execution not stored as running";
+  }
+  return "";
+}
+
+}  // namespace ckron::fsm

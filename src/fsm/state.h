@@ -1,0 +1,82 @@
+// The replicated state: what every server holds after applying the log.
+// Jobs, running executions with their leases, the pause flag and daily
+// counters live in memory; finished executions and outputs live in the
+// ExecutionStore (on disk in production).
+//
+// Thread safety: not thread-safe. Apply() (apply.h) mutates it on the
+// applier thread; readers on other threads must hold the lock the owner of
+// the State uses to serialize with Apply (fsm/replicated_state.h, later).
+#ifndef CKRON_FSM_STATE_H_
+#define CKRON_FSM_STATE_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "fsm/execution_store.h"
+#include "fsm/job.h"
+
+namespace ckron::fsm {
+
+struct RunningExecution {
+  std::string node_name;
+  absl::Time started_at = absl::UnixEpoch();
+  std::int64_t group = 0;
+  std::uint32_t attempt = 1;
+  absl::Time lease_until = absl::UnixEpoch();  // may be declared lost after this
+  friend bool operator==(const RunningExecution&, const RunningExecution&) = default;
+};
+
+// Executions finished on one UTC day (Dkron v4.1's /v1/stats).
+struct DayStats {
+  std::int64_t success = 0;
+  std::int64_t failed = 0;
+  friend bool operator==(const DayStats&, const DayStats&) = default;
+};
+
+// Days of statistics kept; older days are dropped as new ones arrive.
+inline constexpr int kStatsDays = 400;
+
+class State {
+ public:
+  using JobMap = std::map<std::string, Job, std::less<>>;
+  using RunningKey = std::pair<std::string, std::string>;  // (job, execution id)
+  using RunningMap = std::map<RunningKey, RunningExecution>;
+
+  // `executions` must outlive the State.
+  explicit State(ExecutionStore* executions) : executions_(executions) {}
+
+  const Job* FindJob(std::string_view name) const;
+  const JobMap& jobs() const { return jobs_; }
+  const RunningMap& running() const { return running_; }
+  bool paused() const { return paused_; }
+  const std::map<absl::CivilDay, DayStats>& daily_stats() const { return daily_stats_; }
+  ExecutionStore& executions() const { return *executions_; }
+
+  // Number of running executions of one job.
+  std::size_t RunningCount(std::string_view job_name) const;
+
+  // Debug check of the cross-references (parent <-> dependent_jobs, running
+  // entries belong to existing jobs). Returns "" when consistent, else what
+  // is wrong; tests call it after every step.
+  std::string CheckInvariants() const;
+
+ private:
+  friend class Applier;
+
+  JobMap jobs_;
+  // Invariant: every key's job exists in jobs_.
+  RunningMap running_;
+  bool paused_ = false;
+  std::map<absl::CivilDay, DayStats> daily_stats_;
+  ExecutionStore* executions_;  // not owned
+};
+
+}  // namespace ckron::fsm
+
+#endif  // CKRON_FSM_STATE_H_

@@ -1,0 +1,645 @@
+// State transitions and message handling; see memberlist.h for the map.
+#include "membership/memberlist.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/log.h"
+
+namespace ckron::membership {
+
+namespace {
+std::shared_ptr<spdlog::logger> Log() { return logging::Get("gossip"); }
+
+std::vector<std::uint8_t> VsnVec(const std::uint8_t (&v)[6]) { return {v, v + 6}; }
+}  // namespace
+
+struct Memberlist::Suspicion {
+  int k = 0;  // confirmations wanted
+  int n = 0;  // confirmations seen
+  Nanos min{0}, max{0}, start{0};
+  Nanos change_time{0};
+  std::set<std::string, std::less<>> confirmations;
+  Env::TimerId timer = 0;
+};
+
+Status ApplyProfile(std::string_view profile, MemberlistConfig* c) {
+  MemberlistConfig d;  // LAN defaults
+  c->tcp_timeout = d.tcp_timeout;
+  c->indirect_checks = d.indirect_checks;
+  c->retransmit_mult = d.retransmit_mult;
+  c->suspicion_mult = d.suspicion_mult;
+  c->push_pull_interval = d.push_pull_interval;
+  c->probe_timeout = d.probe_timeout;
+  c->probe_interval = d.probe_interval;
+  c->gossip_nodes = d.gossip_nodes;
+  c->gossip_interval = d.gossip_interval;
+  c->gossip_to_the_dead_time = d.gossip_to_the_dead_time;
+  if (profile == "lan" || profile.empty()) return OkStatus();
+  if (profile == "wan") {  // memberlist DefaultWANConfig
+    c->tcp_timeout = 30s;
+    c->suspicion_mult = 6;
+    c->push_pull_interval = 60s;
+    c->probe_timeout = 3s;
+    c->probe_interval = 5s;
+    c->gossip_nodes = 4;
+    c->gossip_interval = 500ms;
+    c->gossip_to_the_dead_time = 60s;
+    return OkStatus();
+  }
+  if (profile == "local") {  // memberlist DefaultLocalConfig
+    c->tcp_timeout = 1s;
+    c->indirect_checks = 1;
+    c->retransmit_mult = 2;
+    c->suspicion_mult = 3;
+    c->push_pull_interval = 15s;
+    c->probe_timeout = 200ms;
+    c->probe_interval = 1s;
+    c->gossip_interval = 100ms;
+    c->gossip_to_the_dead_time = 15s;
+    return OkStatus();
+  }
+  return Status::InvalidArgument("unknown profile '" + std::string(profile) +
+                                 "' (want lan, wan or local)");
+}
+
+Memberlist::Memberlist(MemberlistConfig config, Env& env, MemberlistDelegate& delegate,
+                       GossipCounters& counters)
+    : config_(std::move(config)),
+      env_(env),
+      delegate_(delegate),
+      counters_(counters),
+      broadcasts_(config_.retransmit_mult) {}
+
+Memberlist::~Memberlist() { Stop(); }
+
+void Memberlist::Stop() {
+  for (auto id : tickers_) env_.Cancel(id);
+  tickers_.clear();
+  for (auto& [seq, h] : ack_handlers_) env_.Cancel(h.timer);
+  ack_handlers_.clear();
+  for (auto& [name, s] : suspicions_) env_.Cancel(s->timer);
+  suspicions_.clear();
+  alive_token_ = std::make_shared<bool>(true);  // orphans pending callbacks
+  started_ = false;
+}
+
+wire::Alive Memberlist::SelfAlive(std::uint32_t incarnation) {
+  return wire::Alive{.incarnation = incarnation,
+                     .node = config_.name,
+                     .addr = config_.advertise.ip,
+                     .port = config_.advertise.port,
+                     .meta = delegate_.NodeMeta(),
+                     .vsn = VsnVec(config_.vsn)};
+}
+
+void Memberlist::Start() {
+  AliveNode(SelfAlive(NextIncarnation()), nullptr, true);
+  started_ = true;
+  ScheduleTickers();
+}
+
+void Memberlist::UpdateNode() {
+  AliveNode(SelfAlive(NextIncarnation()), nullptr, true);
+}
+
+const NodeState* Memberlist::Find(const std::string& name) const {
+  auto it = node_map_.find(name);
+  return it == node_map_.end() ? nullptr : it->second;
+}
+
+void Memberlist::CheckInvariants() const {
+  CKRON_CHECK(nodes_.size() == node_map_.size());
+  for (const auto& n : nodes_) {
+    auto it = node_map_.find(n->name);
+    CKRON_CHECK(it != node_map_.end() && it->second == n.get());
+  }
+  CKRON_CHECK(awareness_ >= 0 && awareness_ < std::max(1, config_.awareness_max_multiplier));
+  if (started_) CKRON_CHECK(Find(config_.name) != nullptr);
+}
+
+void Memberlist::Broadcast(const std::string& key, std::string msg, std::function<void()> notify) {
+  broadcasts_.Queue(key, std::move(msg), std::move(notify));
+  NotifyBroadcastQueued();
+}
+
+void Memberlist::NotifyBroadcastQueued() {
+  if (config_.eager_gossip && started_) ScheduleEagerGossip();
+}
+
+// memberlist state.go refute: bump our incarnation past the accusation and
+// broadcast that we are alive; counts against our local health (Lifeguard).
+void Memberlist::Refute(NodeState& me, std::uint32_t accused_inc) {
+  std::uint32_t inc = NextIncarnation();
+  if (accused_inc >= inc) {
+    incarnation_ = accused_inc + 1;
+    inc = incarnation_;
+  }
+  me.incarnation = inc;
+  ApplyAwareness(1);
+  wire::Alive a = SelfAlive(inc);
+  a.meta = me.meta;
+  Broadcast(me.name, wire::Encode(a));
+}
+
+// memberlist state.go aliveNode.
+void Memberlist::AliveNode(const wire::Alive& a, std::function<void()> notify, bool bootstrap) {
+  if (left_ && a.node == config_.name) return;
+  if (a.vsn.size() >= 3 && (a.vsn[0] == 0 || a.vsn[1] == 0 || a.vsn[0] > a.vsn[1])) {
+    Log()->warn("ignoring alive message for '{}' with bad protocol versions", a.node);
+    return;
+  }
+  if (a.addr.size() != 4 && a.addr.size() != 16) {
+    Log()->warn("ignoring alive message for '{}' with a bad address", a.node);
+    return;
+  }
+  const Address addr{NormalizeIp(a.addr), a.port};
+  auto it = node_map_.find(a.node);
+  NodeState* state = nullptr;
+  bool updates_node = false;
+  if (it == node_map_.end()) {
+    auto fresh = std::make_unique<NodeState>();
+    fresh->name = a.node;
+    fresh->addr = addr;
+    fresh->meta = a.meta;
+    fresh->status = NodeStatus::kDead;
+    if (a.vsn.size() >= 6) std::copy_n(a.vsn.begin(), 6, fresh->vsn);
+    state = fresh.get();
+    node_map_[a.node] = state;
+    // Insert at a random offset so probe order stays random.
+    const std::size_t n = nodes_.size();
+    nodes_.push_back(std::move(fresh));
+    const std::size_t off = static_cast<std::size_t>(RandomBelow(env_, n + 1));
+    std::swap(nodes_[off], nodes_[n]);
+  } else {
+    state = it->second;
+    if (state->addr != addr) {
+      const bool can_reclaim = config_.dead_node_reclaim_time > 0s &&
+                               env_.Now() - state->state_change > config_.dead_node_reclaim_time;
+      if (state->status == NodeStatus::kLeft || (state->status == NodeStatus::kDead && can_reclaim)) {
+        Log()->info("updating address for left or failed node {} from {} to {}", state->name,
+                    state->addr.ToString(), addr.ToString());
+        updates_node = true;
+      } else {
+        Log()->error("conflicting address for {}: mine {} theirs {} (state {})", state->name,
+                     state->addr.ToString(), addr.ToString(), static_cast<int>(state->status));
+        return;
+      }
+    }
+  }
+  const bool is_local = state->name == config_.name;
+  if (a.incarnation <= state->incarnation && !is_local && !updates_node) return;
+  if (a.incarnation < state->incarnation && is_local) return;
+
+  if (auto s = suspicions_.find(a.node); s != suspicions_.end()) {
+    env_.Cancel(s->second->timer);
+    suspicions_.erase(s);
+  }
+  const NodeStatus old_status = state->status;
+  const std::string old_meta = state->meta;
+  if (!bootstrap && is_local) {
+    if (a.incarnation == state->incarnation && a.meta == state->meta && a.vsn == VsnVec(state->vsn)) {
+      return;
+    }
+    Refute(*state, a.incarnation);
+    Log()->warn("refuting an alive message for '{}' (incarnation {})", a.node, a.incarnation);
+  } else {
+    Broadcast(a.node, wire::Encode(a), std::move(notify));
+    if (a.vsn.size() >= 6) std::copy_n(a.vsn.begin(), 6, state->vsn);
+    state->incarnation = a.incarnation;
+    state->meta = a.meta;
+    state->addr = addr;
+    if (state->status != NodeStatus::kAlive) {
+      state->status = NodeStatus::kAlive;
+      state->state_change = env_.Now();
+    }
+  }
+  if (old_status == NodeStatus::kDead || old_status == NodeStatus::kLeft) {
+    delegate_.NotifyJoin(*state);
+  } else if (old_meta != state->meta) {
+    delegate_.NotifyUpdate(*state);
+  }
+}
+
+// memberlist state.go suspectNode, with Lifeguard's dynamic timeout.
+void Memberlist::SuspectNode(const wire::Suspect& s) {
+  auto it = node_map_.find(s.node);
+  if (it == node_map_.end()) return;
+  NodeState& state = *it->second;
+  if (s.incarnation < state.incarnation) return;
+
+  if (auto sit = suspicions_.find(s.node); sit != suspicions_.end()) {
+    Suspicion& sus = *sit->second;
+    if (sus.n >= sus.k || sus.confirmations.count(s.from)) return;
+    sus.confirmations.insert(s.from);
+    ++sus.n;
+    // Lifeguard: each independent confirmation pulls the timeout from max
+    // toward min on a log curve (memberlist suspicion.go).
+    const double frac = std::log(static_cast<double>(sus.n) + 1.0) /
+                        std::log(static_cast<double>(sus.k) + 1.0);
+    const double raw = static_cast<double>(sus.max.count()) -
+                       frac * static_cast<double>((sus.max - sus.min).count());
+    Nanos timeout{static_cast<std::int64_t>(std::floor(raw / 1e6)) * 1'000'000};
+    if (timeout < sus.min) timeout = sus.min;
+    const Nanos remaining = timeout - (env_.Now() - sus.start);
+    env_.Cancel(sus.timer);
+    const std::string node = s.node;
+    const Nanos change = sus.change_time;
+    std::weak_ptr<bool> tok = alive_token_;
+    sus.timer = env_.After(std::max(remaining, Nanos(0)), [this, tok, node, change] {
+      if (!tok.expired()) OnSuspicionTimeout(node, change);
+    });
+    Broadcast(s.node, wire::Encode(s));
+    return;
+  }
+  if (state.status != NodeStatus::kAlive) return;
+  if (state.name == config_.name) {
+    Refute(state, s.incarnation);
+    Log()->warn("refuting a suspect message from {}", s.from);
+    return;
+  }
+  Broadcast(s.node, wire::Encode(s));
+  state.incarnation = s.incarnation;
+  state.status = NodeStatus::kSuspect;
+  state.state_change = env_.Now();
+  Log()->info("suspect {} (from {})", s.node, s.from);
+
+  auto sus = std::make_unique<Suspicion>();
+  sus->k = config_.suspicion_mult - 2;
+  const int n = NumAliveEstimate();
+  if (n - 2 < sus->k) sus->k = 0;
+  const double scale = std::max(1.0, std::log10(std::max(1.0, static_cast<double>(n))));
+  sus->min = Nanos(static_cast<std::int64_t>(config_.suspicion_mult * scale *
+                                             static_cast<double>(config_.probe_interval.count())));
+  sus->max = sus->min * config_.suspicion_max_timeout_mult;
+  sus->start = env_.Now();
+  sus->change_time = state.state_change;
+  sus->confirmations.insert(s.from);
+  const std::string node = s.node;
+  const Nanos change = state.state_change;
+  std::weak_ptr<bool> tok = alive_token_;
+  sus->timer = env_.After(sus->k < 1 ? sus->min : sus->max, [this, tok, node, change] {
+    if (!tok.expired()) OnSuspicionTimeout(node, change);
+  });
+  suspicions_[s.node] = std::move(sus);
+
+  if (config_.probe_on_suspect && s.from != config_.name) {
+    priority_probe_ = s.node;
+    if (!probing_ && started_) ProbeNode(s.node), priority_probe_.clear();
+  }
+}
+
+void Memberlist::OnSuspicionTimeout(const std::string& node, Nanos change_time) {
+  auto it = node_map_.find(node);
+  if (it == node_map_.end()) return;
+  NodeState& state = *it->second;
+  if (state.status != NodeStatus::kSuspect || state.state_change != change_time) return;
+  int confirmations = 0;
+  if (auto s = suspicions_.find(node); s != suspicions_.end()) confirmations = s->second->n;
+  Log()->info("marking {} as failed, suspect timeout reached ({} peer confirmations)", node,
+              confirmations);
+  DeadNode(wire::Dead{.incarnation = state.incarnation, .node = node, .from = config_.name});
+}
+
+// memberlist state.go deadNode.
+void Memberlist::DeadNode(const wire::Dead& d) {
+  auto it = node_map_.find(d.node);
+  if (it == node_map_.end()) return;
+  NodeState& state = *it->second;
+  if (d.incarnation < state.incarnation) return;
+  if (auto s = suspicions_.find(d.node); s != suspicions_.end()) {
+    env_.Cancel(s->second->timer);
+    suspicions_.erase(s);
+  }
+  if (state.DeadOrLeft()) return;
+  if (state.name == config_.name) {
+    if (!left_) {
+      Refute(state, d.incarnation);
+      Log()->warn("refuting a dead message from {}", d.from);
+      return;
+    }
+  }
+  Broadcast(d.node, wire::Encode(d));
+  state.incarnation = d.incarnation;
+  state.status = d.node == d.from ? NodeStatus::kLeft : NodeStatus::kDead;
+  state.state_change = env_.Now();
+  delegate_.NotifyLeave(state);
+}
+
+void Memberlist::MergeState(const std::vector<wire::PushNodeState>& remote) {
+  for (const auto& r : remote) {
+    switch (r.state) {
+      case wire::NodeStateType::kAlive:
+        AliveNode(wire::Alive{.incarnation = r.incarnation, .node = r.name, .addr = r.addr,
+                              .port = r.port, .meta = r.meta, .vsn = r.vsn},
+                  nullptr, false);
+        break;
+      case wire::NodeStateType::kLeft:
+        DeadNode(wire::Dead{.incarnation = r.incarnation, .node = r.name, .from = r.name});
+        break;
+      case wire::NodeStateType::kDead:
+      case wire::NodeStateType::kSuspect:
+        // Never trust a remote's word that a node is dead: suspect it and
+        // let it refute (memberlist mergeState).
+        SuspectNode(wire::Suspect{.incarnation = r.incarnation, .node = r.name, .from = config_.name});
+        break;
+    }
+  }
+}
+
+// memberlist state.go verifyProtocol: every alive node's current versions
+// must lie in the intersection of everyone's [min, max].
+Status Memberlist::VerifyProtocol(const std::vector<wire::PushNodeState>& remote) const {
+  std::uint8_t maxpmin = 0, minpmax = 255, maxdmin = 0, mindmax = 255;
+  auto widen = [&](const std::uint8_t* v) {
+    maxpmin = std::max(maxpmin, v[0]);
+    minpmax = std::min(minpmax, v[1]);
+    maxdmin = std::max(maxdmin, v[3]);
+    mindmax = std::min(mindmax, v[4]);
+  };
+  for (const auto& r : remote) {
+    if (r.state == wire::NodeStateType::kAlive && r.vsn.size() >= 6) widen(r.vsn.data());
+  }
+  for (const auto& n : nodes_) {
+    if (n->status == NodeStatus::kAlive) widen(n->vsn);
+  }
+  auto check = [&](const std::string& name, std::uint8_t pcur, std::uint8_t dcur) -> Status {
+    if (pcur < maxpmin || pcur > minpmax) {
+      return Status::FailedPrecondition("node '" + name + "' protocol version " +
+                                        std::to_string(pcur) + " is incompatible");
+    }
+    if (dcur < maxdmin || dcur > mindmax) {
+      return Status::FailedPrecondition("node '" + name + "' delegate protocol version " +
+                                        std::to_string(dcur) + " is incompatible");
+    }
+    return OkStatus();
+  };
+  for (const auto& r : remote) {
+    if (r.vsn.size() < 6) {
+      if (r.vsn.empty()) CKRON_RETURN_IF_ERROR(check(r.name, 0, 0));
+      continue;
+    }
+    CKRON_RETURN_IF_ERROR(check(r.name, r.vsn[2], r.vsn[5]));
+  }
+  for (const auto& n : nodes_) CKRON_RETURN_IF_ERROR(check(n->name, n->vsn[2], n->vsn[5]));
+  return OkStatus();
+}
+
+// ------------------------------------------------------------ messages in
+
+void Memberlist::OnPacket(const Address& from, std::string_view bytes) {
+  ++counters_.packets_received;
+  counters_.bytes_received += bytes.size();
+  Status s = wire::OpenPacket(bytes, *config_.keyring, config_.limits,
+                              [&](wire::MsgType t, std::string_view body) { HandleLeaf(from, t, body); });
+  if (s.ok()) return;
+  switch (s.code()) {
+    case StatusCode::kUnavailable:
+      ++counters_.packets_dropped_decrypt;
+      Log()->error("decrypt packet failed: {} from={}", s.message(), from.ToString());
+      break;
+    case StatusCode::kResourceExhausted:
+      ++counters_.packets_dropped_oversize;
+      Log()->warn("dropped oversize packet from {}: {}", from.ToString(), s.message());
+      break;
+    default:
+      ++counters_.packets_dropped_malformed;
+      Log()->warn("dropped malformed packet from {}: {}", from.ToString(), s.message());
+  }
+}
+
+void Memberlist::HandleLeaf(const Address& from, wire::MsgType type, std::string_view body) {
+  auto malformed = [&](const Status& s) {
+    ++counters_.packets_dropped_malformed;
+    Log()->warn("failed to decode message type {} from {}: {}", static_cast<int>(type),
+                from.ToString(), s.message());
+  };
+  switch (type) {
+    case wire::MsgType::kPing: return HandlePing(from, body);
+    case wire::MsgType::kIndirectPing: return HandleIndirectPing(from, body);
+    case wire::MsgType::kAck: return HandleAck(body);
+    case wire::MsgType::kNack: return HandleNack(body);
+    case wire::MsgType::kSuspect: {
+      auto m = wire::DecodeBody<wire::Suspect>(body);
+      if (!m.ok()) return malformed(m.status());
+      return SuspectNode(*m);
+    }
+    case wire::MsgType::kAlive: {
+      auto m = wire::DecodeBody<wire::Alive>(body);
+      if (!m.ok()) return malformed(m.status());
+      if (m->port == 0) return malformed(Status::InvalidArgument("alive without port"));
+      return AliveNode(*m, nullptr, false);
+    }
+    case wire::MsgType::kDead: {
+      auto m = wire::DecodeBody<wire::Dead>(body);
+      if (!m.ok()) return malformed(m.status());
+      return DeadNode(*m);
+    }
+    case wire::MsgType::kUser:
+      if (!body.empty()) delegate_.NotifyMsg(body);
+      return;
+    default:
+      return malformed(Status::InvalidArgument("unexpected message type"));
+  }
+}
+
+void Memberlist::HandlePing(const Address& from, std::string_view body) {
+  auto p = wire::DecodeBody<wire::Ping>(body);
+  if (!p.ok()) {
+    ++counters_.packets_dropped_malformed;
+    return;
+  }
+  if (!p->node.empty() && p->node != config_.name) {
+    Log()->warn("got ping for unexpected node '{}' from {}", p->node, from.ToString());
+    return;
+  }
+  Address to = from;
+  if (!p->source_addr.empty() && p->source_port > 0) to = Address{NormalizeIp(p->source_addr), p->source_port};
+  SendMsg(to, wire::Encode(wire::Ack{.seq_no = p->seq_no}), Find(p->source_node));
+}
+
+void Memberlist::HandleIndirectPing(const Address& from, std::string_view body) {
+  auto ind = wire::DecodeBody<wire::IndirectPing>(body);
+  if (!ind.ok() || (ind->target.size() != 4 && ind->target.size() != 16)) {
+    ++counters_.packets_dropped_malformed;
+    return;
+  }
+  const std::uint32_t local_seq = NextSeq();
+  Address reply_to = from;
+  if (!ind->source_addr.empty() && ind->source_port > 0) {
+    reply_to = Address{NormalizeIp(ind->source_addr), ind->source_port};
+  }
+  const std::uint32_t their_seq = ind->seq_no;
+  auto acked = std::make_shared<bool>(false);
+  AckHandler h;
+  h.on_ack = [this, acked, reply_to, their_seq](std::string_view) {
+    *acked = true;
+    SendMsg(reply_to, wire::Encode(wire::Ack{.seq_no = their_seq}), nullptr);
+  };
+  SetAckHandler(local_seq, std::move(h), config_.probe_timeout);
+  const Address target{NormalizeIp(ind->target), ind->port};
+  SendMsg(target,
+          wire::Encode(wire::Ping{.seq_no = local_seq, .node = ind->node,
+                                  .source_addr = config_.advertise.ip,
+                                  .source_port = config_.advertise.port,
+                                  .source_node = config_.name}),
+          Find(ind->node));
+  if (ind->nack) {
+    std::weak_ptr<bool> tok = alive_token_;
+    env_.After(config_.probe_timeout, [this, tok, acked, reply_to, their_seq] {
+      if (tok.expired() || *acked) return;
+      SendMsg(reply_to, wire::Encode(wire::Nack{.seq_no = their_seq}), nullptr);
+    });
+  }
+}
+
+void Memberlist::HandleAck(std::string_view body) {
+  auto a = wire::DecodeBody<wire::Ack>(body);
+  if (!a.ok()) {
+    ++counters_.packets_dropped_malformed;
+    return;
+  }
+  auto it = ack_handlers_.find(a->seq_no);
+  if (it == ack_handlers_.end()) return;
+  AckHandler h = std::move(it->second);
+  ack_handlers_.erase(it);
+  env_.Cancel(h.timer);
+  if (h.on_ack) h.on_ack(a->payload);
+}
+
+void Memberlist::HandleNack(std::string_view body) {
+  auto n = wire::DecodeBody<wire::Nack>(body);
+  if (!n.ok()) {
+    ++counters_.packets_dropped_malformed;
+    return;
+  }
+  auto it = ack_handlers_.find(n->seq_no);
+  if (it != ack_handlers_.end() && it->second.on_nack) it->second.on_nack();
+}
+
+std::string Memberlist::EncodeLocalState(bool join) {
+  wire::PushPull pp;
+  pp.join = join;
+  pp.nodes.reserve(nodes_.size());
+  for (const auto& n : nodes_) {
+    pp.nodes.push_back(wire::PushNodeState{
+        .name = n->name, .addr = n->addr.ip, .port = n->addr.port, .meta = n->meta,
+        .incarnation = n->incarnation, .state = static_cast<wire::NodeStateType>(n->status),
+        .vsn = VsnVec(n->vsn)});
+  }
+  pp.user_state = delegate_.LocalState(join);
+  return wire::Encode(pp);
+}
+
+Status Memberlist::MergeRemoteState(std::string_view plain) {
+  msgpack::Reader r(plain.substr(1));
+  wire::PushPull pp;
+  CKRON_RETURN_IF_ERROR(wire::DecodePushPull(r, &pp));
+  for (const auto& n : pp.nodes) {
+    if (n.port == 0 || (n.addr.size() != 4 && n.addr.size() != 16)) {
+      return Status::InvalidArgument("push/pull node without address");
+    }
+  }
+  CKRON_RETURN_IF_ERROR(VerifyProtocol(pp.nodes));
+  MergeState(pp.nodes);
+  if (!pp.user_state.empty()) delegate_.MergeRemoteState(pp.user_state, pp.join);
+  return OkStatus();
+}
+
+std::string Memberlist::SealStream(std::string_view msg) const {
+  return wire::SealStream(msg, *config_.keyring, config_.enable_compression);
+}
+
+std::optional<std::string> Memberlist::OnStream(const Address& from, std::string_view frame) {
+  auto plain = wire::OpenStream(frame, *config_.keyring, config_.limits);
+  if (!plain.ok()) {
+    ++counters_.streams_rejected;
+    if (plain.status().code() == StatusCode::kUnavailable) ++counters_.packets_dropped_decrypt;
+    Log()->error("failed to receive stream from {}: {}", from.ToString(), plain.status().message());
+    return SealStream(wire::Encode(wire::ErrResp{plain.status().message()}));
+  }
+  const auto type = static_cast<wire::MsgType>(static_cast<std::uint8_t>((*plain)[0]));
+  const std::string_view body = std::string_view(*plain).substr(1);
+  switch (type) {
+    case wire::MsgType::kPushPull: {
+      msgpack::Reader r(body);
+      wire::PushPull pp;
+      if (Status s = wire::DecodePushPull(r, &pp); !s.ok()) {
+        ++counters_.streams_rejected;
+        Log()->error("failed to read remote state from {}: {}", from.ToString(), s.message());
+        return std::nullopt;
+      }
+      std::string reply = SealStream(EncodeLocalState(pp.join));
+      if (Status s = MergeRemoteState(*plain); !s.ok()) {
+        ++counters_.streams_rejected;
+        Log()->error("failed push/pull merge from {}: {}", from.ToString(), s.message());
+      }
+      return reply;
+    }
+    case wire::MsgType::kPing: {
+      auto p = wire::DecodeBody<wire::Ping>(body);
+      if (!p.ok() || (!p->node.empty() && p->node != config_.name)) return std::nullopt;
+      return SealStream(wire::Encode(wire::Ack{.seq_no = p->seq_no}));
+    }
+    case wire::MsgType::kUser: {
+      msgpack::Reader r(body);
+      std::int64_t len = -1;
+      Status s = msgpack::DecodeStruct(r, [&](std::string_view k, bool* h) -> Status {
+        *h = k == "UserMsgLen";
+        if (!*h) return OkStatus();
+        CKRON_ASSIGN_OR_RETURN(len, r.ReadInt());
+        return OkStatus();
+      });
+      if (s.ok() && len > 0 && static_cast<std::uint64_t>(len) <= r.remaining()) {
+        delegate_.NotifyMsg(r.rest().substr(0, static_cast<std::size_t>(len)));
+      }
+      return std::nullopt;
+    }
+    default:
+      ++counters_.streams_rejected;
+      Log()->error("received invalid stream message type {} from {}", static_cast<int>(type),
+                   from.ToString());
+      return std::nullopt;
+  }
+}
+
+// ------------------------------------------------------------ sending
+
+std::vector<std::string> Memberlist::GetBroadcasts(int overhead, int limit) {
+  std::vector<std::string> out = broadcasts_.Get(overhead, limit, NumAliveEstimate());
+  int used = 0;
+  for (const auto& m : out) used += static_cast<int>(m.size()) + overhead;
+  const int avail = limit - used;
+  if (avail > overhead + 1) {
+    for (auto& m : delegate_.GetBroadcasts(overhead + 1, avail)) {
+      out.push_back(std::string(1, static_cast<char>(wire::MsgType::kUser)) + m);
+    }
+  }
+  return out;
+}
+
+void Memberlist::SendMsg(const Address& to, std::string msg, const NodeState* node) {
+  int avail = config_.udp_buffer_size - static_cast<int>(msg.size()) - 2;
+  if (config_.keyring->enabled()) avail -= static_cast<int>(Keyring::kOverheadV1);
+  std::vector<std::string> extra = GetBroadcasts(2, avail);
+  if (extra.empty()) return SendRaw(to, std::move(msg), node);
+  extra.insert(extra.begin(), std::move(msg));
+  if (extra.size() > 255) extra.resize(255);
+  SendRaw(to, wire::MakeCompound(extra), node);
+}
+
+void Memberlist::SendRaw(const Address& to, std::string msg, const NodeState* node) {
+  const bool crc = node != nullptr && node->vsn[1] >= 5;
+  std::string pkt = wire::SealPacket(std::move(msg), *config_.keyring, config_.enable_compression, crc);
+  ++counters_.packets_sent;
+  counters_.bytes_sent += pkt.size();
+  env_.SendPacket(to, std::move(pkt));
+}
+
+void Memberlist::SendToAddress(const Address& to, std::string_view user_msg) {
+  std::string msg(1, static_cast<char>(wire::MsgType::kUser));
+  msg += user_msg;
+  SendMsg(to, std::move(msg), nullptr);
+}
+
+}  // namespace ckron::membership

@@ -1,0 +1,112 @@
+// Deterministic simulations (virtual clock, seeded lossy network) of the
+// full Memberlist + Serf stack. No timing is asserted beyond generous
+// virtual-time bounds that follow from the protocol's own timeouts.
+#include <gtest/gtest.h>
+
+#include "common/log.h"
+#include "membership/sim_cluster.h"
+
+namespace ckron::membership {
+namespace {
+
+void JoinAll(SimCluster& c, int n) {
+  for (int i = 1; i < n; ++i) {
+    c.node(i).Join({SimCluster::AddrOf(0)}, [](int ok, Status s) {
+      ASSERT_EQ(ok, 1) << s.ToString();
+    });
+  }
+}
+
+int CountStatus(SimCluster& c, int viewer, MemberStatus st) {
+  int k = 0;
+  for (const auto& m : c.node(viewer).Members()) k += m.status == st;
+  return k;
+}
+
+TEST(Simulation, FiveNodesJoinSeeTagsDetectACrashAndAGracefulLeave) {
+  SimCluster c(SimOptions{.seed = 42}, MemberlistConfig{});
+  for (int i = 0; i < 5; ++i) c.Add(i);
+  JoinAll(c, 5);
+  c.RunFor(5s);
+  for (int v = 0; v < 5; ++v) {
+    ASSERT_EQ(CountStatus(c, v, MemberStatus::kAlive), 5) << "viewer " << v;
+    for (const auto& m : c.node(v).Members()) EXPECT_EQ(m.tags.at("role"), "dkron");
+  }
+  c.net().Crash(SimCluster::AddrOf(4));
+  c.RunFor(60s);
+  for (int v = 0; v < 4; ++v) EXPECT_EQ(c.StatusOf(v, 4), MemberStatus::kFailed) << "viewer " << v;
+
+  bool left = false;
+  c.node(3).Leave([&] { left = true; });
+  c.RunFor(10s);
+  EXPECT_TRUE(left);
+  for (int v = 0; v < 3; ++v) EXPECT_EQ(c.StatusOf(v, 3), MemberStatus::kLeft) << "viewer " << v;
+  for (int v = 0; v < 3; ++v) c.node(v).memberlist().CheckInvariants();
+}
+
+TEST(Simulation, UserEventReachesEveryNodeOnce) {
+  SimCluster c(SimOptions{.seed = 7, .loss = 0.1}, MemberlistConfig{});
+  std::vector<int> seen(8, 0);
+  for (int i = 0; i < 8; ++i) {
+    c.Add(i, [&seen, i](const SerfEvent& e) {
+      if (e.type == SerfEvent::Type::kUser && e.name == "deploy") ++seen[static_cast<std::size_t>(i)];
+    });
+  }
+  JoinAll(c, 8);
+  c.RunFor(5s);
+  ASSERT_TRUE(c.node(2).UserEvent("deploy", "v2", false).ok());
+  c.RunFor(10s);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(seen[static_cast<std::size_t>(i)], 1) << "node " << i;
+}
+
+TEST(Simulation, TagUpdateSpreads) {
+  SimCluster c(SimOptions{.seed = 3}, MemberlistConfig{});
+  for (int i = 0; i < 4; ++i) c.Add(i);
+  JoinAll(c, 4);
+  c.RunFor(3s);
+  ASSERT_TRUE(c.node(1).SetTags({{"role", "dkron"}, {"zone", "b"}}).ok());
+  c.RunFor(3s);
+  for (int v = 0; v < 4; ++v) {
+    for (const auto& m : c.node(v).Members()) {
+      if (m.name == "n1") {
+        EXPECT_EQ(m.tags.count("zone"), 1u) << "viewer " << v;
+      }
+    }
+  }
+}
+
+TEST(Simulation, TwentyPercentLossDeclaresNoLiveNodeDead) {
+  SimCluster c(SimOptions{.seed = 11}, MemberlistConfig{});
+  for (int i = 0; i < 10; ++i) c.Add(i);
+  JoinAll(c, 10);
+  c.RunFor(5s);
+  c.net().set_loss(0.2);
+  c.RunFor(120s);
+  for (int v = 0; v < 10; ++v) EXPECT_EQ(CountStatus(c, v, MemberStatus::kAlive), 10) << "viewer " << v;
+  c.net().Crash(SimCluster::AddrOf(9));
+  c.RunFor(60s);
+  for (int v = 0; v < 9; ++v) EXPECT_EQ(c.StatusOf(v, 9), MemberStatus::kFailed) << "viewer " << v;
+}
+
+TEST(Simulation, ThousandMembersConvergeOnAJoinAndAFailure) {
+  constexpr int kN = 1000;
+  logging::SetLevel(spdlog::level::err);  // a million join lines otherwise
+  SimCluster c(SimOptions{.seed = 2024, .loss = 0.01}, MemberlistConfig{});
+  for (int i = 0; i < kN; ++i) c.Add(i);
+  for (int i = 1; i < kN; ++i) {
+    c.node(i).Join({SimCluster::AddrOf(i % 10 == 0 ? 0 : (i / 10) * 10)}, nullptr);
+    if (i % 50 == 0) c.RunFor(100ms);
+  }
+  c.RunFor(60s);
+  int full = 0;
+  for (int v = 0; v < kN; ++v) full += CountStatus(c, v, MemberStatus::kAlive) == kN;
+  EXPECT_EQ(full, kN);
+  c.net().Crash(SimCluster::AddrOf(500));
+  c.RunFor(60s);
+  int saw = 0;
+  for (int v = 0; v < kN; ++v) saw += v != 500 && c.StatusOf(v, 500) == MemberStatus::kFailed;
+  EXPECT_EQ(saw, kN - 1);
+}
+
+}  // namespace
+}  // namespace ckron::membership

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "absl/time/civil_time.h"
@@ -24,15 +25,19 @@ class Applier {
   ApplyResult operator()(const SetPaused& cmd);
 
  private:
-  static ApplyResult Refuse(Status status) { return {std::move(status), {}, std::nullopt}; }
+  static ApplyResult Refuse(Status status) { return {std::move(status), {}, nullptr}; }
   static Status JobNotFound(const std::string& name) {
     return Status::NotFound("job \"" + name + "\" not found");
   }
 
+  // The job, made private to this state first if a snapshot shares it.
   Job* Find(const std::string& name) {
     auto it = s_.jobs_.find(name);
-    return it == s_.jobs_.end() ? nullptr : &it->second;
+    if (it == s_.jobs_.end()) return nullptr;
+    if (it->second.use_count() > 1) it->second = std::make_shared<const Job>(*it->second);
+    return const_cast<Job*>(it->second.get());  // sole owner: safe to change
   }
+  const Job* Peek(const std::string& name) const { return s_.FindJob(name); }
   void AddChild(const std::string& parent, const std::string& child);
   void RemoveChild(const std::string& parent, const std::string& child);
   void RecomputeNext(Job& job, absl::Time after);
@@ -65,7 +70,7 @@ ApplyResult Applier::operator()(const PutJob& cmd) {
   Job job = cmd.job;
   if (Status v = ValidateJob(job); !v.ok()) return Refuse(v);
   if (!job.parent_job.empty()) {
-    if (Find(job.parent_job) == nullptr) {
+    if (Peek(job.parent_job) == nullptr) {
       return Refuse(Status::NotFound("specified parent job not found"));
     }
     // Refuse a parent chain that leads back to this job: each would trigger
@@ -76,12 +81,13 @@ ApplyResult Applier::operator()(const PutJob& cmd) {
         return Refuse(Status::InvalidArgument("parent job \"" + job.parent_job +
                                               "\" depends on this job: dependencies would loop"));
       }
-      const Job* parent = Find(p);
+      const Job* parent = Peek(p);
       p = parent == nullptr ? "" : parent->parent_job;
     }
   }
 
-  const Job* old = Find(job.name);
+  const std::shared_ptr<const Job> old_ptr = s_.ShareJob(job.name);
+  const Job* old = old_ptr.get();
   bool schedule_changed = true;
   if (old != nullptr) {
     // Dkron's SetJob merge: computed fields survive an update that carries
@@ -110,22 +116,25 @@ ApplyResult Applier::operator()(const PutJob& cmd) {
   RecomputeNext(job, job.last_fire ? std::max(now_, *job.last_fire) : now_);
 
   const std::string old_parent = old != nullptr ? old->parent_job : "";
-  s_.jobs_[job.name] = job;
-  if (old_parent != job.parent_job) {
-    if (!old_parent.empty()) RemoveChild(old_parent, job.name);
-    if (!job.parent_job.empty()) AddChild(job.parent_job, job.name);
+  const std::string name = job.name;
+  s_.jobs_[name] = std::make_shared<const Job>(std::move(job));
+  const std::string new_parent = s_.jobs_[name]->parent_job;
+  if (old_parent != new_parent) {
+    if (!old_parent.empty()) RemoveChild(old_parent, name);
+    if (!new_parent.empty()) AddChild(new_parent, name);
   }
-  return {OkStatus(), {JobUpserted{job.name, timing_changed}}, s_.jobs_[job.name]};
+  return {OkStatus(), {JobUpserted{name, timing_changed}}, s_.jobs_[name]};
 }
 
 ApplyResult Applier::operator()(const DeleteJob& cmd) {
-  Job* job = Find(cmd.name);
+  const Job* job = Peek(cmd.name);
   if (job == nullptr) return Refuse(JobNotFound(cmd.name));
   if (!job->dependent_jobs.empty()) {
     return Refuse(Status::FailedPrecondition(
         "could not delete job with dependent jobs, delete children first"));
   }
-  Job deleted = *job;
+  std::shared_ptr<const Job> deleted_ptr = s_.ShareJob(cmd.name);
+  const Job& deleted = *deleted_ptr;
   if (!deleted.parent_job.empty()) RemoveChild(deleted.parent_job, deleted.name);
   std::vector<std::string> ids;
   s_.executions_->Scan(deleted.name, false, [&](const Execution& e) {
@@ -135,8 +144,8 @@ ApplyResult Applier::operator()(const DeleteJob& cmd) {
   for (const std::string& id : ids) s_.executions_->Delete(deleted.name, id);
   s_.running_.erase(s_.running_.lower_bound({deleted.name, ""}),
                     s_.running_.lower_bound({deleted.name + '\0', ""}));
-  s_.jobs_.erase(deleted.name);
-  return {OkStatus(), {JobDeleted{deleted.name}}, std::move(deleted)};
+  s_.jobs_.erase(cmd.name);
+  return {OkStatus(), {JobDeleted{cmd.name}}, std::move(deleted_ptr)};
 }
 
 ApplyResult Applier::operator()(const SetJobDisabled& cmd) {
@@ -144,7 +153,7 @@ ApplyResult Applier::operator()(const SetJobDisabled& cmd) {
   if (job == nullptr) return Refuse(JobNotFound(cmd.name));
   const bool changed = job->disabled != cmd.disabled;
   job->disabled = cmd.disabled;
-  return {OkStatus(), {JobUpserted{job->name, changed}}, *job};
+  return {OkStatus(), {JobUpserted{job->name, changed}}, s_.ShareJob(job->name)};
 }
 
 ApplyResult Applier::operator()(const DeleteExecutions& cmd) {
@@ -160,7 +169,7 @@ ApplyResult Applier::operator()(const DeleteExecutions& cmd) {
   job->error_count = 0;
   job->last_success.reset();
   job->last_error.reset();
-  return {OkStatus(), {}, *job};
+  return {OkStatus(), {}, s_.ShareJob(job->name)};
 }
 
 // --- Fires and executions -------------------------------------------------
@@ -177,22 +186,25 @@ ApplyResult Applier::operator()(const RecordFire& cmd) {
     job->last_fire = cmd.scheduled;
     RecomputeNext(*job, std::max(now_, cmd.scheduled));
   }
-  return {OkStatus(), {FireRecorded{job->name, cmd.scheduled, cmd.group, cmd.manual}}, *job};
+  return {OkStatus(), {FireRecorded{job->name, cmd.scheduled, cmd.group, cmd.manual}},
+          s_.ShareJob(job->name)};
 }
 
 ApplyResult Applier::operator()(const ExecutionStarted& cmd) {
   const Execution& e = cmd.execution;
-  Job* job = Find(e.job_name);
+  const Job* job = Peek(e.job_name);
   if (job == nullptr) return Refuse(JobNotFound(e.job_name));
   if (!e.running()) return Refuse(Status::InvalidArgument("a started execution has no finish"));
-  if (s_.executions_->Get(e.job_name, e.id)) return {OkStatus(), {}, *job};  // retried report
+  if (s_.executions_->Get(e.job_name, e.id)) {
+    return {OkStatus(), {}, s_.ShareJob(job->name)};  // a retried report
+  }
   s_.executions_->Put(e);
   s_.running_[{e.job_name, e.id}] =
       RunningExecution{e.node_name, e.started_at, e.group, e.attempt, cmd.lease_until};
   Prune(e.job_name);
   return {OkStatus(),
           {ExecutionStartedEvent{e.job_name, e.id, e.node_name, e.group, e.attempt}},
-          *job};
+          s_.ShareJob(job->name)};
 }
 
 ApplyResult Applier::operator()(const ExecutionFinished& cmd) {
@@ -204,7 +216,7 @@ ApplyResult Applier::operator()(const ExecutionFinished& cmd) {
   }
   if (e.running()) return Refuse(Status::InvalidArgument("a finished execution needs finished_at"));
   if (auto stored = s_.executions_->Get(e.job_name, e.id); stored && !stored->running()) {
-    return {OkStatus(), {}, *job};  // a report retried to a new leader: applied once
+    return {OkStatus(), {}, s_.ShareJob(job->name)};  // a retried report: applied once
   }
   CapOutput(e.output);
   s_.executions_->Put(e);
@@ -232,7 +244,7 @@ ApplyResult Applier::operator()(const ExecutionFinished& cmd) {
   return {OkStatus(),
           {ExecutionFinishedEvent{e.job_name, e.id, e.node_name, e.group, e.attempt, e.success,
                                   group_status}},
-          *job};
+          s_.ShareJob(job->name)};
 }
 
 ApplyResult Applier::operator()(const RenewLeases& cmd) {
@@ -242,29 +254,31 @@ ApplyResult Applier::operator()(const RenewLeases& cmd) {
       it->second.lease_until = std::max(it->second.lease_until, cmd.until);
     }
   }
-  return {OkStatus(), {}, std::nullopt};
+  return {OkStatus(), {}, nullptr};
 }
 
 ApplyResult Applier::operator()(const SetPaused& cmd) {
   s_.paused_ = cmd.paused;
-  return {OkStatus(), {PauseChanged{cmd.paused}}, std::nullopt};
+  return {OkStatus(), {PauseChanged{cmd.paused}}, nullptr};
 }
 
 // --- Helpers --------------------------------------------------------------
 
 void Applier::AddChild(const std::string& parent, const std::string& child) {
-  Job* p = Find(parent);
-  if (p == nullptr) return;
-  if (std::find(p->dependent_jobs.begin(), p->dependent_jobs.end(), child) ==
-      p->dependent_jobs.end()) {
-    p->dependent_jobs.push_back(child);
+  const Job* p = Peek(parent);
+  if (p == nullptr || std::find(p->dependent_jobs.begin(), p->dependent_jobs.end(), child) !=
+                          p->dependent_jobs.end()) {
+    return;
   }
+  Find(parent)->dependent_jobs.push_back(child);
 }
 
 void Applier::RemoveChild(const std::string& parent, const std::string& child) {
-  Job* p = Find(parent);
-  if (p == nullptr) return;
-  std::erase(p->dependent_jobs, child);
+  const Job* p = Peek(parent);
+  if (p == nullptr || std::count(p->dependent_jobs.begin(), p->dependent_jobs.end(), child) == 0) {
+    return;
+  }
+  std::erase(Find(parent)->dependent_jobs, child);
 }
 
 void Applier::RecomputeNext(Job& job, absl::Time after) {

@@ -8,6 +8,7 @@
 #ifndef CKRON_FSM_APPLY_H_
 #define CKRON_FSM_APPLY_H_
 
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -24,8 +25,9 @@ struct ApplyResult {
   Status status;
   std::vector<Event> events;
   // The job after the command, for commands about one job (the API returns
-  // it). For DeleteJob, the deleted job.
-  std::optional<Job> job;
+  // it). For DeleteJob, the deleted job. Holding it makes the next change to
+  // the job copy it first (copy-on-write), so callers drop it promptly.
+  std::shared_ptr<const Job> job;
 };
 
 ApplyResult Apply(State& state, const Entry& entry);

@@ -6,7 +6,23 @@ namespace ckron::fsm {
 
 const Job* State::FindJob(std::string_view name) const {
   auto it = jobs_.find(name);
-  return it == jobs_.end() ? nullptr : &it->second;
+  return it == jobs_.end() ? nullptr : it->second.get();
+}
+
+std::shared_ptr<const Job> State::ShareJob(std::string_view name) const {
+  auto it = jobs_.find(name);
+  return it == jobs_.end() ? nullptr : it->second;
+}
+
+bool State::SameReplicatedMemory(const State& other) const {
+  if (jobs_.size() != other.jobs_.size() || running_ != other.running_ ||
+      paused_ != other.paused_ || daily_stats_ != other.daily_stats_) {
+    return false;
+  }
+  for (auto a = jobs_.begin(), b = other.jobs_.begin(); a != jobs_.end(); ++a, ++b) {
+    if (a->first != b->first || !(*a->second == *b->second)) return false;
+  }
+  return true;
 }
 
 std::size_t State::RunningCount(std::string_view job_name) const {
@@ -19,7 +35,8 @@ std::size_t State::RunningCount(std::string_view job_name) const {
 }
 
 std::string State::CheckInvariants() const {
-  for (const auto& [name, job] : jobs_) {
+  for (const auto& [name, ptr] : jobs_) {
+    const Job& job = *ptr;
     if (name != job.name) return "job keyed \"" + name + "\" is named \"" + job.name + "\"";
     if (!job.parent_job.empty()) {
       const Job* parent = FindJob(job.parent_job);

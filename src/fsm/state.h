@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -44,7 +45,10 @@ inline constexpr int kStatsDays = 400;
 
 class State {
  public:
-  using JobMap = std::map<std::string, Job, std::less<>>;
+  // Jobs are shared, copy-on-write: a snapshot copies the map of pointers
+  // (cheap) and serializes it while applying continues; Apply clones a job
+  // before changing it if anyone else still holds it.
+  using JobMap = std::map<std::string, std::shared_ptr<const Job>, std::less<>>;
   using RunningKey = std::pair<std::string, std::string>;  // (job, execution id)
   using RunningMap = std::map<RunningKey, RunningExecution>;
 
@@ -52,6 +56,8 @@ class State {
   explicit State(ExecutionStore* executions) : executions_(executions) {}
 
   const Job* FindJob(std::string_view name) const;
+  // The job, kept alive after later applies change or delete it.
+  std::shared_ptr<const Job> ShareJob(std::string_view name) const;
   const JobMap& jobs() const { return jobs_; }
   const RunningMap& running() const { return running_; }
   bool paused() const { return paused_; }
@@ -65,6 +71,10 @@ class State {
   // entries belong to existing jobs). Returns "" when consistent, else what
   // is wrong; tests call it after every step.
   std::string CheckInvariants() const;
+
+  // Same jobs (by value), running executions, pause flag and statistics.
+  // Executions in the store are not compared.
+  bool SameReplicatedMemory(const State& other) const;
 
  private:
   friend class Applier;

@@ -12,6 +12,9 @@ find_package(nlohmann_json CONFIG REQUIRED)   # nlohmann-json3-dev
 find_package(OpenSSL REQUIRED)                # libssl-dev
 find_package(ZLIB REQUIRED)                   # zlib1g-dev: CRC-32 of gossip packets
 find_package(Boost REQUIRED)                  # libboost-dev: Asio (gossip UDP/TCP)
+# canonical raft 0.15 + its libuv I/O (reference/deps.md §1). raft.pc does not
+# list libuv, so both modules are named. Only src/raft/ links this.
+pkg_check_modules(RAFT REQUIRED IMPORTED_TARGET raft libuv)
 
 if(CKRON_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)         # libgtest-dev, libgmock-dev

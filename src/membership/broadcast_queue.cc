@@ -12,61 +12,61 @@ int BroadcastQueue::RetransmitLimit(int mult, int num_nodes) {
 
 void BroadcastQueue::Queue(std::string key, std::string msg, std::function<void()> finished) {
   if (!key.empty()) {
-    for (auto it = items_.begin(); it != items_.end(); ++it) {
-      if (it->key == key) {
-        auto done = std::move(it->finished);
-        items_.erase(it);
-        if (done) done();
-        break;
-      }
+    if (auto k = by_key_.find(key); k != by_key_.end()) {
+      auto it = items_.find(k->second);
+      auto done = std::move(it->second.finished);
+      items_.erase(it);
+      by_key_.erase(k);
+      if (done) done();
     }
   }
-  items_.push_back(Item{std::move(key), std::move(msg), 0, ++next_id_, std::move(finished)});
+  const Order order{0, ~(++next_id_)};
+  if (!key.empty()) by_key_[key] = order;
+  items_.emplace(order, Item{std::move(key), std::move(msg), std::move(finished)});
 }
 
-bool BroadcastQueue::HasFresh() const {
-  return std::any_of(items_.begin(), items_.end(), [](const Item& i) { return i.transmits == 0; });
-}
+bool BroadcastQueue::HasFresh() const { return !items_.empty() && items_.begin()->first.first == 0; }
 
 std::vector<std::string> BroadcastQueue::Get(int overhead, int limit, int num_nodes) {
   std::vector<std::string> out;
-  if (items_.empty()) return out;
-  std::sort(items_.begin(), items_.end(), [](const Item& a, const Item& b) {
-    if (a.transmits != b.transmits) return a.transmits < b.transmits;
-    return a.id > b.id;
-  });
   const int max_transmits = std::max(1, RetransmitLimit(retransmit_mult_, num_nodes));
   int used = 0;
-  std::vector<std::function<void()>> done;
-  for (std::size_t i = 0; i < items_.size();) {
-    Item& it = items_[i];
-    const int need = static_cast<int>(it.msg.size()) + overhead;
+  std::vector<std::pair<Order, Item>> taken;
+  int misses = 0;
+  for (auto it = items_.begin(); it != items_.end() && misses < 32;) {
+    const int need = static_cast<int>(it->second.msg.size()) + overhead;
     if (used + need > limit) {
-      ++i;
+      ++misses;  // try a few smaller ones, then stop scanning
+      ++it;
       continue;
     }
     used += need;
-    out.push_back(it.msg);
-    if (++it.transmits >= max_transmits) {
-      if (it.finished) done.push_back(std::move(it.finished));
-      items_.erase(items_.begin() + static_cast<std::ptrdiff_t>(i));
+    out.push_back(it->second.msg);
+    taken.emplace_back(it->first, std::move(it->second));
+    it = items_.erase(it);
+  }
+  std::vector<std::function<void()>> done;
+  for (auto& [order, item] : taken) {
+    const int transmits = order.first + 1;
+    if (transmits >= max_transmits) {
+      if (!item.key.empty()) by_key_.erase(item.key);
+      if (item.finished) done.push_back(std::move(item.finished));
       continue;
     }
-    ++i;
+    const Order next{transmits, order.second};
+    if (!item.key.empty()) by_key_[item.key] = next;
+    items_.emplace(next, std::move(item));
   }
   for (auto& f : done) f();
   return out;
 }
 
 void BroadcastQueue::Prune(std::size_t max) {
-  if (items_.size() <= max) return;
-  std::sort(items_.begin(), items_.end(), [](const Item& a, const Item& b) {
-    if (a.transmits != b.transmits) return a.transmits < b.transmits;
-    return a.id > b.id;
-  });
   while (items_.size() > max) {
-    auto done = std::move(items_.back().finished);
-    items_.pop_back();
+    auto it = std::prev(items_.end());
+    if (!it->second.key.empty()) by_key_.erase(it->second.key);
+    auto done = std::move(it->second.finished);
+    items_.erase(it);
     if (done) done();
   }
 }

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -43,13 +44,14 @@ class BroadcastQueue {
   struct Item {
     std::string key;
     std::string msg;
-    int transmits = 0;
-    std::uint64_t id = 0;
     std::function<void()> finished;
   };
+  // Ordered by (transmits, newest first): the front is what to send next.
+  using Order = std::pair<int, std::uint64_t>;  // (transmits, ~id)
   int retransmit_mult_;
   std::uint64_t next_id_ = 0;
-  std::vector<Item> items_;
+  std::map<Order, Item> items_;
+  std::map<std::string, Order, std::less<>> by_key_;  // Invariant: mirrors keyed items_
 };
 
 }  // namespace ckron::membership

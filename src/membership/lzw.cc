@@ -50,7 +50,7 @@ std::string Compress(std::string_view in) {
   std::uint32_t hi = kEof;
   std::uint32_t overflow = 1u << 9;
   std::unordered_map<std::uint32_t, std::uint32_t> table;  // prefix<<8|byte -> code
-  table.reserve(4096);
+  table.reserve(std::min<std::size_t>(4096, in.size()));
   w.Write(kClear, width);
   if (in.empty()) {
     w.Write(kEof, width);

@@ -48,11 +48,14 @@ void BatchEncoder::Add(std::string_view command) {
 }
 
 std::size_t BatchEncoder::EncodedSize(Term term) const {
-  return 1 + VarintSize(term.value()) + VarintSize(commands_.size()) + framing_ + payload_;
+  const std::size_t n =
+      1 + VarintSize(term.value()) + VarintSize(commands_.size()) + framing_ + payload_;
+  return (n + 7) & ~std::size_t{7};
 }
 
 void BatchEncoder::Encode(Term term, std::uint8_t* out) const {
   CKRON_CHECK(!commands_.empty());
+  std::uint8_t* const end = out + EncodedSize(term);
   *out++ = kBatchFormat;
   out = PutVarint(out, term.value());
   out = PutVarint(out, commands_.size());
@@ -61,6 +64,7 @@ void BatchEncoder::Encode(Term term, std::uint8_t* out) const {
     if (!c.empty()) std::memcpy(out, c.data(), c.size());
     out += c.size();
   }
+  std::memset(out, 0, static_cast<std::size_t>(end - out));  // padding
 }
 
 void BatchEncoder::Clear() {
@@ -97,9 +101,13 @@ Status DecodeBatch(std::string_view data, DecodedBatch* out) {
     out->commands.push_back(data.substr(pos, static_cast<std::size_t>(len)));
     pos += static_cast<std::size_t>(len);
   }
-  if (pos != data.size()) {
+  // Only zero padding to the next multiple of 8 may follow.
+  const std::size_t rest = data.size() - pos;
+  bool zero = rest < 8;
+  for (std::size_t i = pos; zero && i < data.size(); ++i) zero = data[i] == '\0';
+  if (!zero || data.size() % 8 != 0) {
     out->commands.clear();
-    return Status::Internal("trailing bytes after the last command in raft entry");
+    return Status::Internal("bad padding after the last command in raft entry");
   }
   return OkStatus();
 }

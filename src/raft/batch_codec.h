@@ -6,7 +6,12 @@
 //   varint  term      the proposing leader's term (== the entry's Raft term)
 //   varint  count     number of commands, >= 1
 //   count x { varint length; length bytes }
-// Nothing may follow the last command. The format byte is checked on decode,
+//   0-7 zero bytes, so that the entry's length is a multiple of 8
+// libraft 0.15's segment loader requires entry lengths to be multiples of 8:
+// the writer pads each entry, the reader does not (uv_segment.c
+// uvLoadEntriesBatch), so an unpadded entry makes the log unreadable at the
+// next start. Upstream later made it a hard check (cd3bd28). Nothing but the
+// padding may follow the last command. The format byte is checked on decode,
 // so a future format 2 fails loudly on an old binary instead of being
 // misread (style.md §18: the leader must only propose formats every voter
 // reads).
@@ -43,7 +48,7 @@ class BatchEncoder {
   std::size_t count() const { return commands_.size(); }
   // Sum of command sizes (excluding framing).
   std::size_t payload_bytes() const { return payload_; }
-  // Exact size of the encoded entry for `term`.
+  // Exact size of the encoded entry for `term`: a multiple of 8.
   std::size_t EncodedSize(Term term) const;
   // Writes exactly EncodedSize(term) bytes at out. REQUIRES: count() >= 1.
   void Encode(Term term, std::uint8_t* out) const;

@@ -57,8 +57,13 @@ TEST(BatchCodec, EncodedSizeIsExact) {
   enc.Add(std::string(200, 'y'));
   EXPECT_EQ(enc.count(), 2u);
   EXPECT_EQ(enc.payload_bytes(), 203u);
-  // format + term(1) + count(1) + len(1)+3 + len(2)+200
-  EXPECT_EQ(enc.EncodedSize(Term(5)), 1u + 1 + 1 + 1 + 3 + 2 + 200);
+  // format + term(1) + count(1) + len(1)+3 + len(2)+200 = 209, padded to 216
+  EXPECT_EQ(enc.EncodedSize(Term(5)), 216u);
+  for (int n = 1; n < 20; ++n) {
+    BatchEncoder e;
+    e.Add(std::string(static_cast<std::size_t>(n), 'z'));
+    EXPECT_EQ(e.EncodedSize(Term(1)) % 8, 0u) << "libraft 0.15 needs 8-byte multiples";
+  }
 }
 
 TEST(BatchCodec, RejectsUnknownFormat) {
@@ -78,10 +83,14 @@ TEST(BatchCodec, RejectsEveryTruncation) {
   }
 }
 
-TEST(BatchCodec, RejectsTrailingBytesAndZeroCount) {
+TEST(BatchCodec, RejectsNonZeroPaddingExtraBytesAndZeroCount) {
   DecodedBatch d;
-  EXPECT_FALSE(DecodeBatch(Encode(Term(1), {"a"}) + "z", &d).ok());
-  const std::string zero_count("\x01\x01\x00", 3);
+  std::string entry = Encode(Term(1), {"a"});  // 5 bytes + 3 padding
+  ASSERT_EQ(entry.size(), 8u);
+  entry[7] = 'z';
+  EXPECT_FALSE(DecodeBatch(entry, &d).ok());
+  EXPECT_FALSE(DecodeBatch(Encode(Term(1), {"a"}) + std::string(8, '\0'), &d).ok());
+  const std::string zero_count("\x01\x01\x00\x00\x00\x00\x00\x00", 8);
   EXPECT_FALSE(DecodeBatch(zero_count, &d).ok());
 }
 

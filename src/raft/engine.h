@@ -132,6 +132,13 @@ class Engine final : public ResultRouter {
   void FailStaged(const Status& status);
   // OK if a leader-only request can be submitted now, else why not.
   Status LeaderPrecheck() const;
+  // Appends a barrier; `then` runs once with its outcome (loop thread).
+  void BarrierThen(std::function<void(Status)> then);
+  bool ConfigurationPendingCommit() const;
+  // Runs `next` (from a later loop iteration) once a barrier committed the
+  // latest configuration; fails `done` if the barrier fails.
+  void AfterConfigurationCommitted(std::promise<Status> done,
+                                   std::function<void(std::promise<Status>)> next);
   Status NotLeaderStatus() const;
   void OnStorageFailure(const Status& status);
   Status MapRaftError(int rv, std::string_view what) const;

@@ -11,7 +11,7 @@ namespace ckron::raft::internal {
 struct Engine::BarrierOp {
   struct raft_barrier req;
   Engine* engine;
-  std::promise<Status> done;
+  std::function<void(Status)> then;  // runs on the loop thread, once
 };
 
 struct Engine::ChangeOp {
@@ -73,13 +73,19 @@ Status Engine::ChangeStatus(int status, std::string_view what) const {
 // Barrier
 
 void Engine::Barrier(std::promise<Status> done) {
-  if (Status st = LeaderPrecheck(); !st.ok()) return done.set_value(st);
-  auto* op = new BarrierOp{{}, this, std::move(done)};
+  auto p = std::make_shared<std::promise<Status>>(std::move(done));
+  BarrierThen([p](Status st) { p->set_value(std::move(st)); });
+}
+
+void Engine::BarrierThen(std::function<void(Status)> then) {
+  if (Status st = LeaderPrecheck(); !st.ok()) return then(st);
+  auto* op = new BarrierOp{{}, this, std::move(then)};
   op->req.data = op;
   const int rv = raft_barrier(raft_, &op->req, &Engine::BarrierDone);
   if (rv != 0) {
-    op->done.set_value(MapRaftError(rv, "barrier"));
+    std::function<void(Status)> t = std::move(op->then);
     delete op;
+    t(MapRaftError(rv, "barrier"));
     return;
   }
   ++outstanding_ops_;
@@ -89,16 +95,37 @@ void Engine::BarrierDone(struct raft_barrier* req, int status) {
   auto* op = static_cast<BarrierOp*>(req->data);
   Engine* e = op->engine;
   --e->outstanding_ops_;
+  Status st;
   if (status == 0) {
-    op->done.set_value(OkStatus());
+    st = OkStatus();
   } else if (e->shutting_down_) {
-    op->done.set_value(Status::Cancelled("raft node stopping"));
+    st = Status::Cancelled("raft node stopping");
   } else if (status == RAFT_LEADERSHIPLOST) {
-    op->done.set_value(Status::NotLeader("", "leadership lost during the barrier"));
+    st = Status::NotLeader("", "leadership lost during the barrier");
   } else {
-    op->done.set_value(e->MapRaftError(status, "barrier"));
+    st = e->MapRaftError(status, "barrier");
   }
+  std::function<void(Status)> then = std::move(op->then);
   delete op;
+  then(std::move(st));
+}
+
+bool Engine::ConfigurationPendingCommit() const {
+  // A new leader cannot change the configuration while the latest one is not
+  // known committed in its term (libraft appends no entry on election), and
+  // libraft then answers RAFT_CANTCHANGE. A barrier commits it.
+  return raft_->configuration_uncommitted_index != 0 && raft_->leader_state.change == nullptr &&
+         raft_->leader_state.promotee_id == 0;
+}
+
+void Engine::AfterConfigurationCommitted(std::promise<Status> done,
+                                         std::function<void(std::promise<Status>)> next) {
+  auto p = std::make_shared<std::promise<Status>>(std::move(done));
+  BarrierThen([this, p, next = std::move(next)](Status st) {
+    if (!st.ok()) return p->set_value(std::move(st));
+    // From the next loop iteration, not from inside libraft's apply path.
+    tasks_.push_back([p, next] { next(std::move(*p)); });
+  });
 }
 
 // ----------------------------------------------------------------------------
@@ -106,6 +133,11 @@ void Engine::BarrierDone(struct raft_barrier* req, int status) {
 
 void Engine::AddVoter(RaftId id, std::string address, std::promise<Status> done) {
   if (Status st = LeaderPrecheck(); !st.ok()) return done.set_value(st);
+  if (ConfigurationPendingCommit()) {
+    return AfterConfigurationCommitted(std::move(done), [this, id, address](std::promise<Status> p) {
+      AddVoter(id, address, std::move(p));
+    });
+  }
   if (id.value() == 0) return done.set_value(Status::InvalidArgument("raft id 0 is reserved"));
   const struct raft_server* existing = Find(raft_, id);
   if (existing != nullptr && address != existing->address) {
@@ -186,6 +218,11 @@ void Engine::AssignDone(struct raft_change* req, int status) {
 
 void Engine::RemoveServer(RaftId id, std::promise<Status> done) {
   if (Status st = LeaderPrecheck(); !st.ok()) return done.set_value(st);
+  if (ConfigurationPendingCommit()) {
+    return AfterConfigurationCommitted(std::move(done), [this, id](std::promise<Status> p) {
+      RemoveServer(id, std::move(p));
+    });
+  }
   if (Find(raft_, id) == nullptr) {
     return done.set_value(
         Status::NotFound("raft id " + std::to_string(id.value()) + " is not a member"));

@@ -15,6 +15,10 @@ find_package(Boost REQUIRED)                  # libboost-dev: Asio (gossip UDP/T
 # canonical raft 0.15 + its libuv I/O (reference/deps.md §1). raft.pc does not
 # list libuv, so both modules are named. Only src/raft/ links this.
 pkg_check_modules(RAFT REQUIRED IMPORTED_TARGET raft libuv)
+# gRPC + protobuf (reference/deps.md §2): gRPC ships a CMake config; Debian's
+# protobuf does not, so CMake's FindProtobuf module finds it.
+find_package(Protobuf REQUIRED)               # libprotobuf-dev, protobuf-compiler
+find_package(gRPC CONFIG REQUIRED)            # libgrpc++-dev, protobuf-compiler-grpc
 
 if(CKRON_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)         # libgtest-dev, libgmock-dev

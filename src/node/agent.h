@@ -1,0 +1,105 @@
+// The composition root: an Agent is the running `ckron agent` process built
+// from its configuration. Start() constructs the components in dependency
+// order and Run() tears them down in reverse:
+//
+//   1. logging        node name on every line, log-level, log-format
+//   2. addresses      templates expanded, names resolved (node/addresses.h)
+//   3. data dir       created if missing
+//   4. gRPC server    on bind IP : rpc-port, serving the Agent service (Leave)
+//   5. signal thread  SIGINT/SIGTERM -> graceful shutdown (a second one exits
+//                     at once with status 1), SIGHUP -> reload
+//
+// Gossip membership and Raft join this list in their own issues; until then
+// the agent serves the admin RPCs and nothing else.
+//
+// Reload (SIGHUP) re-reads the configuration file and environment (flags
+// stay as given) and applies the reloadable keys — tags, notification
+// settings, log-level — logging each change; other changed keys are logged
+// as needing a restart. An invalid configuration is logged as an error and
+// the running one is kept.
+//
+// Thread safety: Start() and Run() on the main thread; RequestShutdown()
+// and config() from any thread. This class behaves like a monitor: mu_
+// guards the running configuration and the pending requests.
+#ifndef CKRON_NODE_AGENT_H_
+#define CKRON_NODE_AGENT_H_
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "config/loader.h"
+#include "node/addresses.h"
+
+namespace ckron::rpc {
+class AgentService;
+class RpcServer;
+}  // namespace ckron::rpc
+
+namespace ckron::node {
+
+class SignalThread;
+
+// Re-reads the configuration for a reload (the CLI binds its flags in).
+using ConfigLoader = std::function<Result<config::LoadedConfig>()>;
+
+struct AgentOptions {
+  config::LoadedConfig config;
+  // Called on SIGHUP. Empty: SIGHUP only logs that reloading is unavailable.
+  ConfigLoader reload;
+};
+
+class Agent {
+ public:
+  // Builds and starts the components listed above.
+  // REQUIRES: BlockShutdownSignals() ran in main() before any thread started.
+  // Errors (the process should exit 1; messages say what failed):
+  //   kNotFound     an address template found nothing, a host did not resolve
+  //   kUnavailable  the data dir cannot be created, the gRPC port cannot be bound
+  static Result<std::unique_ptr<Agent>> Start(AgentOptions options);
+
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
+  ~Agent();
+
+  // Blocks until a shutdown is requested (signal or Leave RPC), performing
+  // reloads meanwhile, then stops every component and returns the process's
+  // exit status (0). Logs "agent: shutdown complete" last.
+  int Run();
+
+  // Asks Run() to shut down gracefully. Safe from any thread, never blocks.
+  void RequestShutdown(std::string_view reason);
+
+  // The running configuration (with reloaded keys as last applied).
+  config::AgentConfig config() const;
+  const ResolvedAddresses& addresses() const { return addresses_; }
+
+ private:
+  Agent(AgentOptions options, ResolvedAddresses addresses);
+
+  void OnSignal(int signo);  // on the signal thread
+  void Reload();             // on the main thread
+
+  const ConfigLoader reload_;
+  const ResolvedAddresses addresses_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  config::AgentConfig config_;       // guarded by mu_
+  bool shutdown_requested_ = false;  // guarded by mu_
+  std::string shutdown_reason_;      // guarded by mu_
+  int reloads_pending_ = 0;          // guarded by mu_
+
+  // Components, in construction order (destroyed in reverse by Run()).
+  std::unique_ptr<rpc::AgentService> agent_service_;
+  std::unique_ptr<rpc::RpcServer> rpc_server_;
+  std::unique_ptr<SignalThread> signal_thread_;
+};
+
+}  // namespace ckron::node
+
+#endif  // CKRON_NODE_AGENT_H_

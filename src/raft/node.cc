@@ -13,6 +13,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -33,6 +34,7 @@
 #include "raft/leadership.h"
 #include "raft/peers_file.h"
 #include "raft/raft.h"
+#include "raft/tcp_nodelay.h"
 
 namespace ckron::raft {
 namespace {
@@ -139,6 +141,9 @@ class Node::Impl {
   void FreeInstance();
   void CloseHandles();
   void BeginStop();
+  // Closes the instance once the disk has every appended entry (or the
+  // drain deadline passed); see BeginStop.
+  void MaybeFinishDrain();
   void OnFatal(const Status& st);
   static void OnAsync(uv_async_t*) {}  // waking the loop is all it does
   static void OnCheck(uv_check_t* h);
@@ -164,6 +169,7 @@ class Node::Impl {
   std::function<void()> after_close_;
   bool stopping_ = false;
   bool fatal_close_pending_ = false;
+  std::optional<std::chrono::steady_clock::time_point> drain_deadline_;
 };
 
 // ----------------------------------------------------------------------------
@@ -327,6 +333,7 @@ Status Node::Impl::OpenInstance(const std::optional<std::vector<Server>>& bootst
   int rv = raft_uv_tcp_init(&in.transport, &loop_);
   if (rv != 0) return Status::Unavailable(std::string("raft tcp init: ") + raft_strerror(rv));
   in.transport_initialised = true;
+  internal::DisableNagle(&in.transport);
   if (!options_.bind_address.empty()) {
     rv = raft_uv_tcp_set_bind_address(&in.transport, options_.bind_address.c_str());
     if (rv != 0) return Status::InvalidArgument("raft bind address " + options_.bind_address);
@@ -445,20 +452,42 @@ void Node::Impl::CloseHandles() {
   uv_close(reinterpret_cast<uv_handle_t*>(&check_), nullptr);
 }
 
+// libraft 0.15 crashes when raft_close cancels two or more pending leader
+// log appends: each cancelled append truncates the log from its own index
+// without checking that the index is still in the log (replication.c
+// appendLeaderCb; fixed upstream in 8b9c95c). So Stop first stops proposing,
+// then lets the outstanding writes reach the disk (milliseconds), and only
+// then closes. Bounded: after kDrainTimeout it closes anyway.
+constexpr auto kDrainTimeout = std::chrono::seconds(5);
+
 void Node::Impl::BeginStop() {
   stopping_ = true;
   queue_.Close();  // no more wake-ups: the async handle can be closed below
   engine_.BeginShutdown();
   if (inst_ && inst_->open) {
-    CloseInstance([this] {
-      engine_.FinishShutdown();
-      CloseHandles();
-    });
+    drain_deadline_ = std::chrono::steady_clock::now() + kDrainTimeout;
+    MaybeFinishDrain();
   } else {
     // Never started serving, or already closed after a fatal storage error.
     engine_.FinishShutdown();
     CloseInstance([this] { CloseHandles(); });
   }
+}
+
+void Node::Impl::MaybeFinishDrain() {
+  if (!drain_deadline_) return;
+  ::raft* r = &inst_->raft;
+  const bool drained = r->last_stored >= raft_last_index(r);
+  if (!drained && std::chrono::steady_clock::now() < *drain_deadline_) return;
+  if (!drained) {
+    Log()->warn("closing raft with log writes still pending ({} of {} stored)", r->last_stored,
+                raft_last_index(r));
+  }
+  drain_deadline_.reset();
+  CloseInstance([this] {
+    engine_.FinishShutdown();
+    CloseHandles();
+  });
 }
 
 void Node::Impl::OnFatal(const Status& st) {
@@ -474,7 +503,13 @@ void Node::Impl::OnFatal(const Status& st) {
 
 void Node::Impl::OnCheck(uv_check_t* h) {
   auto* self = static_cast<Impl*>(h->data);
-  if (self->stopping_) return;
+  if (self->stopping_) {
+    if (self->drain_deadline_) {
+      self->engine_.Tick();  // completes what arrives meanwhile (kCancelled)
+      self->MaybeFinishDrain();
+    }
+    return;
+  }
   if (self->stop_requested_.load()) {
     self->BeginStop();
     return;

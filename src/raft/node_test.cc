@@ -53,11 +53,12 @@ struct TestNode {
     return events;
   }
 
+  // Destroyed bottom-up: the node (whose Stop publishes kLost) goes first.
   Options options;
-  std::unique_ptr<KvStateMachine> sm;
-  std::unique_ptr<Node> node;
   std::mutex mu;
   std::vector<LeadershipEvent> events;
+  std::unique_ptr<KvStateMachine> sm;
+  std::unique_ptr<Node> node;
 };
 
 Result<Applied> Get(std::future<Result<Applied>> f) {

@@ -132,7 +132,7 @@ std::vector<Command> AddAgentCommand(CLI::App& root) {
     }
     return (*agent)->Run();
   };
-  return {{app, run}};
+  return {{app, run, /*handles_signals=*/true}};
 }
 
 }  // namespace ckron::cli

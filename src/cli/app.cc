@@ -2,6 +2,7 @@
 
 #include "cli/commands.h"
 #include "config/sockaddr_template.h"
+#include "node/signals.h"
 
 namespace ckron::cli {
 namespace {
@@ -75,7 +76,10 @@ int Main(int argc, char** argv) {
     return UsageError(*Deepest(app), e.what());
   }
   for (const Command& c : commands) {
-    if (c.app->parsed() && c.app->get_subcommands().empty()) return c.run();
+    if (c.app->parsed() && c.app->get_subcommands().empty()) {
+      if (!c.handles_signals) node::UnblockShutdownSignals();
+      return c.run();
+    }
   }
   return UsageError(*Deepest(app), "a subcommand is required");
 }

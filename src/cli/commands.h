@@ -26,6 +26,10 @@ inline constexpr int kExitUsage = 2;
 struct Command {
   CLI::App* app;             // the (sub)command's app, owned by the root
   std::function<int()> run;  // returns the exit code
+  // True for the long-running agent, which handles SIGINT/SIGTERM/SIGHUP on
+  // its own signal thread; other commands get the default signal behaviour
+  // back (main() blocks the signals before anything runs).
+  bool handles_signals = false;
 };
 
 // Each adds its subcommand(s) to `root`.

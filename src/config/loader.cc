@@ -2,10 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <set>
 #include <sstream>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
 #include "config/file_format.h"
 #include "config/keys.h"

@@ -27,6 +27,11 @@ void BlockShutdownSignals() {
   CKRON_CHECK(sigaction(SIGPIPE, &ignore, nullptr) == 0);
 }
 
+void UnblockShutdownSignals() {
+  const sigset_t set = ShutdownSignals();
+  CKRON_CHECK(pthread_sigmask(SIG_UNBLOCK, &set, nullptr) == 0);
+}
+
 SignalThread::SignalThread(std::function<void(int)> on_signal)
     : on_signal_(std::move(on_signal)), thread_([this] { RunSignalLoop(); }) {}
 

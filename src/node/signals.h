@@ -21,6 +21,11 @@ namespace ckron::node {
 // SIGPIPE to SIG_IGN.
 void BlockShutdownSignals();
 
+// Undoes BlockShutdownSignals in the calling thread, for short-lived commands
+// that run no SignalThread (so Ctrl-C interrupts them as usual). Call before
+// starting any thread.
+void UnblockShutdownSignals();
+
 class SignalThread {
  public:
   // Starts the thread; it calls on_signal(signo) for each SIGINT, SIGTERM

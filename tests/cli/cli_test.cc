@@ -3,7 +3,11 @@
 // and `schedule next`. The agent's lifecycle is in agent_test.cc.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "config/base64.h"
 #include "cron/schedule.h"
@@ -386,6 +390,27 @@ TEST_F(CliTest, Clients_UnreachableAgentIsExit1WithAClearMessage) {
   r = Ckron({"raft", "list-peers", "--rpc-addr", addr});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("cannot reach the agent at " + addr));
+}
+
+TEST_F(CliTest, Clients_CtrlCInterruptsAWaitingCall) {
+  // A listener that never speaks gRPC: the call waits for its deadline.
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(fd, 4), 0);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  auto leave =
+      StartCkron({"leave", "--rpc-addr", "127.0.0.1:" + std::to_string(ntohs(addr.sin_port))});
+  pollfd p{fd, POLLIN, 0};
+  const bool connected = poll(&p, 1, 20000) == 1;  // the client has connected
+  leave->Signal(SIGINT);
+  const auto code = leave->WaitExit(std::chrono::seconds(5));
+  close(fd);
+  ASSERT_TRUE(connected);
+  EXPECT_EQ(code, 128 + SIGINT) << "SIGINT must not be blocked outside the agent";
 }
 
 TEST_F(CliTest, Clients_UsageErrorsAreExit2) {

@@ -54,7 +54,8 @@ class Converter {
                                         std::to_string(kv.first.Mark().line + 1) + ")");
           }
           CKRON_ASSIGN_OR_RETURN(FileValue v, FromYaml(kv.second, depth + 1));
-          out.entries.emplace_back(kv.first.Scalar(), std::move(v));
+          out.keys.push_back(kv.first.Scalar());
+          out.items.push_back(std::move(v));
         }
         break;
     }
@@ -69,7 +70,8 @@ class Converter {
       out.kind = FileValue::Kind::kMap;
       for (const auto& [k, v] : j.items()) {
         CKRON_ASSIGN_OR_RETURN(FileValue child, FromJson(v, depth + 1));
-        out.entries.emplace_back(k, std::move(child));
+        out.keys.push_back(k);
+        out.items.push_back(std::move(child));
       }
     } else if (j.is_array()) {
       out.kind = FileValue::Kind::kList;

@@ -18,9 +18,11 @@ namespace ckron::config::internal {
 struct FileValue {
   enum class Kind : std::uint8_t { kNull, kScalar, kList, kMap };
   Kind kind = Kind::kNull;
-  std::string scalar;                                      // kScalar
-  std::vector<FileValue> items;                            // kList
-  std::vector<std::pair<std::string, FileValue>> entries;  // kMap, in file order
+  std::string scalar;  // kScalar
+  // kList: the items. kMap: the values in file order, keys[i] naming items[i]
+  // (a vector of pair<string, FileValue> would need FileValue complete).
+  std::vector<FileValue> items;
+  std::vector<std::string> keys;  // kMap
 };
 
 // Limits that keep hostile or broken files cheap to reject.

@@ -102,7 +102,9 @@ class Loader {
       return;
     }
     std::map<std::string, std::string> seen;  // canonical name -> key as written
-    for (const auto& [written, value] : root->entries) {
+    for (std::size_t i = 0; i < root->keys.size(); ++i) {
+      const std::string& written = root->keys[i];
+      const FileValue& value = root->items[i];
       const KeySpec* key = FindKey(written);
       if (key == nullptr) {
         errors_.push_back("file " + path + ": unknown key \"" + written + "\"" + Suggest(written));
@@ -151,7 +153,9 @@ class Loader {
       case FileValue::Kind::kMap: {
         if (!internal::IsMapKey(key)) return Got(key, "a map");
         std::vector<std::pair<std::string, std::string>> entries;
-        for (const auto& [k, item] : v.entries) {
+        for (std::size_t i = 0; i < v.keys.size(); ++i) {
+          const std::string& k = v.keys[i];
+          const FileValue& item = v.items[i];
           if (item.kind == FileValue::Kind::kList || item.kind == FileValue::Kind::kMap) {
             return Got(key, "a nested list or map under \"" + k + "\"");
           }

@@ -49,7 +49,9 @@ std::string EffectiveConfigJson(const LoadedConfig& loaded) {
     keys[std::string(key.name)] = std::move(entry);
   }
   out["keys"] = std::move(keys);
-  return out.dump(2) + "\n";
+  // Values are operator text and need not be UTF-8 (a latin-1 file, say);
+  // print U+FFFD for bad bytes rather than throw (found by the fuzzer).
+  return out.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 std::string KeysMarkdownTable() {

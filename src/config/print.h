@@ -19,7 +19,8 @@ namespace ckron::config {
 // Keys in registry order; "from" is the flag, the env variable or
 // "<file> key <key>", and absent for defaults. Values keep their type
 // (bool, number, Go duration string, array, object). Secrets (encrypt,
-// mail-password) read "<redacted>" when set.
+// mail-password) read "<redacted>" when set. Bytes that are not UTF-8 are
+// printed as U+FFFD.
 std::string EffectiveConfigJson(const LoadedConfig& loaded);
 
 // The Markdown table of every key (flag, env, YAML key, type, default,

@@ -4,7 +4,9 @@
 //   {"bench":"raft","metric":"writes_64_clients","value":N,"unit":"writes/s",
 //    "peer":"etcd 3.4","peer_value":M}
 // Figures: closed-loop write throughput and p99 latency with 1 and with 64
-// concurrent clients (small commands: ~16-byte key, 64-byte value), and leader
+// concurrent clients (small commands: ~16-byte key, 64-byte value; etcd is
+// driven through its native gRPC API for the main figures, and through its
+// HTTP/JSON gateway for the *_vs_etcd_http_gateway lines), and leader
 // failover -- SIGKILL of the leader to the next acknowledged write -- p50/p99
 // over --kills runs. Progress goes to stderr. Every process is killed by PID.
 //
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "bench/raft/etcd_cluster.h"
+#include "bench/raft/grpc_load.h"
 #include "bench/raft/load.h"
 #include "raft/testing/driver_cluster.h"
 #include "raft/testing/line_client.h"
@@ -64,6 +67,7 @@ void Emit(const std::string& metric, double value, const std::string& unit,
 
 struct Throughput {
   std::map<int, LoadResult> by_clients;
+  std::map<int, LoadResult> by_clients_gateway;  // etcd only: HTTP/JSON gateway
 };
 
 // ----------------------------------------------------------------------------
@@ -165,13 +169,20 @@ Result<Throughput> EtcdThroughput(const Config& c, const std::vector<int>& clien
     int leader = -1;
     raft::testing::WaitFor([&] { return (leader = etcd.Leader()) >= 0; }, 30s, 20ms);
     if (leader < 0) return Status::Unavailable("etcd: no leader");
+    // Native gRPC (how etcd's own clients write), then the HTTP/JSON gateway.
+    CKRON_ASSIGN_OR_RETURN(
+        LoadResult g, RunEtcdGrpcLoad(etcd.client_port(leader), n, c.value_bytes, c.warmup, c.measure));
+    Note("etcd gRPC " + std::to_string(n) + " clients: " + Num(g.ops_per_s()) + " writes/s, p50 " +
+         Num(g.percentile_ms(50)) + " ms, p99 " + Num(g.percentile_ms(99)) + " ms, errors " +
+         std::to_string(g.errors));
+    t.by_clients[n] = std::move(g);
     auto proto = EtcdProtocol(etcd.client_port(leader), c.value_bytes);
     CKRON_ASSIGN_OR_RETURN(LoadResult r,
                            RunLoad(etcd.client_port(leader), *proto, n, c.warmup, c.measure));
-    Note("etcd " + std::to_string(n) + " clients: " + Num(r.ops_per_s()) + " writes/s, p50 " +
-         Num(r.percentile_ms(50)) + " ms, p99 " + Num(r.percentile_ms(99)) + " ms, errors " +
-         std::to_string(r.errors));
-    t.by_clients[n] = std::move(r);
+    Note("etcd HTTP gateway " + std::to_string(n) + " clients: " + Num(r.ops_per_s()) +
+         " writes/s, p50 " + Num(r.percentile_ms(50)) + " ms, p99 " + Num(r.percentile_ms(99)) +
+         " ms, errors " + std::to_string(r.errors));
+    t.by_clients_gateway[n] = std::move(r);
   }
   return t;
 }
@@ -280,6 +291,10 @@ int Main(int argc, char** argv) {
          peer ? std::optional<double>(peer->ops_per_s()) : std::nullopt);
     Emit("write_p99_" + suffix, mine.percentile_ms(99), "ms",
          peer ? std::optional<double>(peer->percentile_ms(99)) : std::nullopt);
+    // The same ckron figure beside etcd driven through its HTTP/JSON gateway.
+    const LoadResult* gw = et ? &et->by_clients_gateway.at(n) : nullptr;
+    Emit("writes_" + suffix + "_vs_etcd_http_gateway", mine.ops_per_s(), "writes/s",
+         gw ? std::optional<double>(gw->ops_per_s()) : std::nullopt);
   }
 
   auto fo = CkronFailover(c);

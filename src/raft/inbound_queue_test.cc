@@ -80,7 +80,7 @@ TEST(InboundQueue, ConcurrentProducersKeepFifoPerProducer) {
   ASSERT_EQ(q.TakeProposals(&taken), static_cast<std::size_t>(kThreads * kEach));
   std::vector<int> next(kThreads, 0);
   for (const Proposal& p : taken) {
-    const int t = std::stoi(p.command.substr(0, p.command.find(':')));
+    const auto t = static_cast<std::size_t>(std::stoi(p.command.substr(0, p.command.find(':'))));
     const int i = std::stoi(p.command.substr(p.command.find(':') + 1));
     EXPECT_EQ(i, next[t]++);
   }

@@ -157,6 +157,7 @@ class Node::Impl {
 
   std::mutex lifecycle_mu_;  // serialises Start/Stop/Bootstrap
   bool running_ = false;     // guarded by lifecycle_mu_
+  bool stopped_ = false;     // guarded by lifecycle_mu_; a Node runs once
   std::thread thread_;
   std::optional<std::vector<Server>> bootstrap_;  // guarded by lifecycle_mu_
   std::atomic<bool> stop_requested_{false};
@@ -178,6 +179,10 @@ class Node::Impl {
 Status Node::Impl::Start() {
   std::lock_guard<std::mutex> lock(lifecycle_mu_);
   if (running_) return Status::FailedPrecondition("raft node already started");
+  if (stopped_) {
+    return Status::FailedPrecondition(
+        "a stopped raft node cannot be started again; create a new one with a fresh state machine");
+  }
   IgnoreSigpipe();
 
   std::error_code ec;
@@ -219,6 +224,7 @@ void Node::Impl::Stop() {
   uv_async_send(&async_);
   thread_.join();
   running_ = false;
+  stopped_ = true;
 }
 
 Status Node::Impl::Bootstrap(std::vector<Server> servers) {

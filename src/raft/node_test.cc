@@ -117,6 +117,19 @@ TEST(Node, SingleNodeElectsItselfAppliesAndStops) {
   EXPECT_EQ(n.node->Propose("put late 1").get().status().code(), StatusCode::kCancelled);
 }
 
+TEST(Node, AStoppedNodeIsNotStartedAgain) {
+  // Starting again would replay the log into a state machine that already
+  // holds it: restarts use a new Node and a fresh state machine.
+  TempDir dir;
+  TestNode n("once", dir.path(), FreeTcpPort());
+  ASSERT_TRUE(n.node->Bootstrap({n.self()}).ok());
+  ASSERT_TRUE(n.node->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return n.node->IsLeader(); }, 10s));
+  n.node->Stop();
+  EXPECT_EQ(n.node->Start().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(n.node->Propose("put a b").get().status().code(), StatusCode::kCancelled);
+}
+
 TEST(Node, RestartRestoresSnapshotAndReplaysTheLog) {
   TempDir dir;
   Options o;

@@ -84,14 +84,18 @@ class Node {
   // creates <data_dir>/raft, applies <data_dir>/raft/peers.json if present
   // (then renames it to peers.json.applied), loads the log and snapshot
   // (calling StateMachine::Restore), and starts the loop thread. Returns once
-  // the node is serving. Errors: kFailedPrecondition if already started,
+  // the node is serving. Errors: kFailedPrecondition if already started (or
+  // stopped),
   // kUnavailable for I/O problems (directory, port in use), kInvalidArgument
   // for a malformed peers.json, kInternal if the stored state is corrupt.
   Status Start();
 
   // Closes Raft and the loop thread. Pending futures complete (kCancelled or
   // kOutcomeUnknown as above); the leadership listeners see kLost if this node
-  // was leader. Idempotent. After Stop the Node can be Started again.
+  // was leader. Idempotent. A stopped Node cannot be started again (Start
+  // returns kFailedPrecondition): starting would replay the log into a state
+  // machine that already holds it. Restart with a new Node and a fresh state
+  // machine.
   void Stop();
 
   // Proposes a command. On the leader it is batched with other proposals into

@@ -81,7 +81,9 @@ class StateMachine {
 
   // Applies one committed command and returns its result, which is handed
   // unchanged to the proposer's future (on the leader that proposed it) and
-  // dropped elsewhere. Must be deterministic. A command the state machine
+  // dropped elsewhere. Must be deterministic. It may publish events about the
+  // change (e.g. to the scheduler) by handing them to a bounded queue; it must
+  // not block on the consumer. A command the state machine
   // rejects (e.g. "job not found") is still a committed, applied command:
   // encode the verdict in the result. There is no error return: a command that
   // cannot be decoded means corruption or a version mismatch, and Apply should

@@ -19,6 +19,7 @@ pkg_check_modules(RAFT REQUIRED IMPORTED_TARGET raft libuv)
 # protobuf does not, so CMake's FindProtobuf module finds it.
 find_package(Protobuf REQUIRED)               # libprotobuf-dev, protobuf-compiler
 find_package(gRPC CONFIG REQUIRED)            # libgrpc++-dev, protobuf-compiler-grpc
+find_package(RocksDB CONFIG REQUIRED)         # librocksdb-dev: execution records on disk
 
 if(CKRON_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)         # libgtest-dev, libgmock-dev

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -36,6 +37,18 @@ class ExecutionStore {
                     const std::function<bool(const Execution&)>& visit) const = 0;
   virtual std::size_t Count(const std::string& job_name) const = 0;
   virtual void Delete(const std::string& job_name, const std::string& id) = 0;
+  // Removes everything (before a snapshot is restored).
+  virtual void Clear() = 0;
+
+  // A frozen, consistent picture of every execution, unaffected by later
+  // writes; may be read on another thread while writes continue.
+  class View {
+   public:
+    virtual ~View() = default;
+    // Visits every execution (with output) until `visit` returns false.
+    virtual void ForEach(const std::function<bool(const Execution&)>& visit) const = 0;
+  };
+  virtual std::unique_ptr<const View> OpenView() const = 0;
 };
 
 // In memory, for tests and simulations. Safe for concurrent use.
@@ -47,6 +60,8 @@ class MemoryExecutionStore final : public ExecutionStore {
             const std::function<bool(const Execution&)>& visit) const override;
   std::size_t Count(const std::string& job_name) const override;
   void Delete(const std::string& job_name, const std::string& id) override;
+  void Clear() override;
+  std::unique_ptr<const View> OpenView() const override;
 
  private:
   // Per job: (started_at, id) -> execution, so iteration is oldest first.

@@ -61,4 +61,35 @@ void MemoryExecutionStore::Delete(const std::string& job_name, const std::string
   if (job->second.empty()) jobs_.erase(job);
 }
 
+void MemoryExecutionStore::Clear() {
+  std::lock_guard lock(mu_);
+  jobs_.clear();
+}
+
+namespace {
+
+class CopiedView final : public ExecutionStore::View {
+ public:
+  explicit CopiedView(std::vector<Execution> all) : all_(std::move(all)) {}
+  void ForEach(const std::function<bool(const Execution&)>& visit) const override {
+    for (const Execution& e : all_) {
+      if (!visit(e)) return;
+    }
+  }
+
+ private:
+  std::vector<Execution> all_;
+};
+
+}  // namespace
+
+std::unique_ptr<const ExecutionStore::View> MemoryExecutionStore::OpenView() const {
+  std::lock_guard lock(mu_);
+  std::vector<Execution> all;
+  for (const auto& [job, executions] : jobs_) {
+    for (const auto& [key, e] : executions) all.push_back(e);
+  }
+  return std::make_unique<CopiedView>(std::move(all));
+}
+
 }  // namespace ckron::fsm

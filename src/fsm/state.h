@@ -78,6 +78,7 @@ class State {
 
  private:
   friend class Applier;
+  friend class SnapshotReader;
 
   JobMap jobs_;
   // Invariant: every key's job exists in jobs_.

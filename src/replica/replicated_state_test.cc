@@ -1,0 +1,108 @@
+#include "replica/replicated_state.h"
+
+#include <gtest/gtest.h>
+
+namespace ckron::replica {
+namespace {
+
+absl::Time At(std::int64_t s) { return absl::FromUnixSeconds(1'767'225'600 + s); }
+
+fsm::Job MakeJob(const std::string& name) {
+  fsm::Job j;
+  j.name = name;
+  j.schedule = "@every 1m";
+  return j;
+}
+
+class RecordingSink final : public EventSink {
+ public:
+  void OnEvents(LogIndex index, const std::vector<fsm::Event>& events) override {
+    for (const auto& e : events) seen.emplace_back(index.value(), e.index());
+  }
+  void OnRestored(LogIndex index) override { restored_at = index.value(); }
+  std::vector<std::pair<std::uint64_t, std::size_t>> seen;  // (index, event type)
+  std::uint64_t restored_at = 0;
+};
+
+class Chunks final : public raft::SnapshotSink, public raft::SnapshotReader {
+ public:
+  Status Write(std::string_view chunk) override {
+    chunks.emplace_back(chunk);
+    return OkStatus();
+  }
+  bool Next(std::string_view* chunk) override {
+    if (next_ >= chunks.size()) return false;
+    *chunk = chunks[next_++];
+    return true;
+  }
+  std::vector<std::string> chunks;
+
+ private:
+  std::size_t next_ = 0;
+};
+
+raft::ApplyContext Ctx(std::uint64_t index) { return {LogIndex(index), Term(1), 0, 1}; }
+
+TEST(ReplicatedState, AppliesEncodedCommandsAndReportsOutcomes) {
+  fsm::MemoryExecutionStore store;
+  ReplicatedState rs(&store);
+  RecordingSink sink;
+  rs.AddSink(&sink);
+  fsm::Outcome created =
+      fsm::DecodeOutcome(rs.Apply(Ctx(1), EncodeCommand(At(0), fsm::PutJob{MakeJob("a")})));
+  ASSERT_TRUE(created.status.ok());
+  EXPECT_EQ(created.job->name, "a");
+  fsm::Outcome refused =
+      fsm::DecodeOutcome(rs.Apply(Ctx(2), EncodeCommand(At(1), fsm::DeleteJob{"nope"})));
+  EXPECT_EQ(refused.status.code(), StatusCode::kNotFound);
+  EXPECT_EQ(rs.applied(), LogIndex(2));
+  EXPECT_EQ(rs.Read([](const fsm::State& s) { return s.jobs().size(); }), 1u);
+  ASSERT_EQ(sink.seen.size(), 1u);  // refused commands produce no events
+  EXPECT_EQ(sink.seen[0].first, 1u);
+}
+
+TEST(ReplicatedState, SnapshotRestoresOnAnotherReplica) {
+  fsm::MemoryExecutionStore store;
+  ReplicatedState rs(&store);
+  std::uint64_t index = 0;
+  for (const char* name : {"a", "b", "c"}) {
+    rs.Apply(Ctx(++index), EncodeCommand(At(0), fsm::PutJob{MakeJob(name)}));
+  }
+  fsm::Execution e;
+  e.job_name = "b";
+  e.node_name = "n1";
+  e.started_at = At(5);
+  e.id = fsm::ExecutionKey(e.started_at, "n1");
+  rs.Apply(Ctx(++index), EncodeCommand(At(5), fsm::ExecutionStarted{e, At(60)}));
+
+  auto source = rs.PrepareSnapshot(LogIndex(index));
+  ASSERT_TRUE(source.ok());
+  // Later applies do not leak into the prepared snapshot.
+  rs.Apply(Ctx(++index), EncodeCommand(At(6), fsm::PutJob{MakeJob("d")}));
+  Chunks chunks;
+  ASSERT_TRUE((*source)->WriteTo(chunks).ok());
+
+  fsm::MemoryExecutionStore store2;
+  ReplicatedState replica(&store2);
+  RecordingSink sink;
+  replica.AddSink(&sink);
+  ASSERT_TRUE(replica.Restore(LogIndex(4), chunks).ok());
+  EXPECT_EQ(sink.restored_at, 4u);
+  EXPECT_EQ(replica.applied(), LogIndex(4));
+  EXPECT_EQ(replica.Read([](const fsm::State& s) { return s.jobs().size(); }), 3u);
+  EXPECT_EQ(replica.Read([](const fsm::State& s) { return s.RunningCount("b"); }), 1u);
+}
+
+TEST(ReplicatedState, AnUnreadableSnapshotLeavesTheStateAlone) {
+  fsm::MemoryExecutionStore store;
+  ReplicatedState rs(&store);
+  rs.Apply(Ctx(1), EncodeCommand(At(0), fsm::PutJob{MakeJob("a")}));
+  Chunks garbage;
+  garbage.chunks = {"\x03xyz"};
+  EXPECT_FALSE(rs.Restore(LogIndex(9), garbage).ok());
+  EXPECT_EQ(rs.Read([](const fsm::State& s) { return s.jobs().size(); }), 1u);
+  EXPECT_EQ(rs.applied(), LogIndex(1));
+}
+
+}  // namespace
+}  // namespace ckron::replica

@@ -1,0 +1,205 @@
+// The ExecutionStore contract, checked on both implementations: the RocksDB
+// store used in production and the in-memory one the other tests use.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <random>
+
+#include "fsm/apply.h"
+#include "storage/rocks_execution_store.h"
+
+namespace ckron::storage {
+namespace {
+
+using fsm::Execution;
+using fsm::ExecutionStore;
+
+absl::Time At(std::int64_t s) { return absl::FromUnixSeconds(1'767'225'600 + s); }
+
+Execution Exec(const std::string& job, const std::string& node, absl::Time t,
+               std::string output = "") {
+  Execution e;
+  e.job_name = job;
+  e.node_name = node;
+  e.started_at = t;
+  e.id = fsm::ExecutionKey(t, node);
+  e.output = std::move(output);
+  return e;
+}
+
+std::vector<std::string> Ids(const ExecutionStore& store, const std::string& job) {
+  std::vector<std::string> ids;
+  store.Scan(job, false, [&](const Execution& e) {
+    ids.push_back(e.id);
+    return true;
+  });
+  return ids;
+}
+
+class ExecutionStoreTest : public ::testing::TestWithParam<bool /*rocks*/> {
+ protected:
+  void SetUp() override {
+    if (GetParam()) {
+      std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+      std::replace(name.begin(), name.end(), '/', '_');
+      dir_ = (std::filesystem::temp_directory_path() /
+              ("ckron-store-" + std::to_string(::getpid()) + "-" + name))
+                 .string();
+      auto s = RocksExecutionStore::Open({.path = dir_});
+      ASSERT_TRUE(s.ok()) << s.status().ToString();
+      store_ = std::move(s).value();
+    } else {
+      store_ = std::make_unique<fsm::MemoryExecutionStore>();
+    }
+  }
+  void TearDown() override {
+    store_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+  std::string dir_;
+  std::unique_ptr<ExecutionStore> store_;
+};
+
+TEST_P(ExecutionStoreTest, PutGetScanInStartOrderAndCount) {
+  store_->Put(Exec("a", "n2", At(20), "second"));
+  store_->Put(Exec("a", "n1", At(10), "first"));
+  store_->Put(Exec("a-b", "n1", At(5)));  // a job whose name extends "a"
+  store_->Put(Exec("b", "n1", At(1)));
+  EXPECT_EQ(store_->Count("a"), 2u);
+  EXPECT_EQ(store_->Count("a-b"), 1u);
+  EXPECT_EQ(store_->Count("nope"), 0u);
+  EXPECT_EQ(Ids(*store_, "a"),
+            (std::vector<std::string>{fsm::ExecutionKey(At(10), "n1"),
+                                      fsm::ExecutionKey(At(20), "n2")}));
+  auto got = store_->Get("a", fsm::ExecutionKey(At(20), "n2"));
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->output, "second");
+  std::vector<std::string> outputs;
+  store_->Scan("a", true, [&](const Execution& e) {
+    outputs.push_back(e.output);
+    return true;
+  });
+  EXPECT_EQ(outputs, (std::vector<std::string>{"first", "second"}));
+  store_->Scan("a", false, [&](const Execution& e) {
+    EXPECT_TRUE(e.output.empty());
+    return true;
+  });
+}
+
+TEST_P(ExecutionStoreTest, ReplaceKeepsCountAndUpdatesOutput) {
+  Execution e = Exec("a", "n1", At(10));
+  store_->Put(e);
+  EXPECT_EQ(store_->Count("a"), 1u);
+  e.finished_at = At(11);
+  e.success = true;
+  e.output = std::string(300'000, 'x');
+  store_->Put(e);
+  EXPECT_EQ(store_->Count("a"), 1u);
+  auto got = store_->Get("a", e.id);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(*got, e);
+}
+
+TEST_P(ExecutionStoreTest, DeleteAndClear) {
+  store_->Put(Exec("a", "n1", At(10)));
+  store_->Put(Exec("a", "n2", At(11)));
+  store_->Put(Exec("b", "n1", At(12)));
+  store_->Delete("a", fsm::ExecutionKey(At(10), "n1"));
+  store_->Delete("a", "unknown");
+  EXPECT_EQ(store_->Count("a"), 1u);
+  EXPECT_FALSE(store_->Get("a", fsm::ExecutionKey(At(10), "n1")).has_value());
+  store_->Clear();
+  EXPECT_EQ(store_->Count("a"), 0u);
+  EXPECT_EQ(store_->Count("b"), 0u);
+  EXPECT_TRUE(Ids(*store_, "b").empty());
+}
+
+TEST_P(ExecutionStoreTest, ViewIsFrozenWhileWritesContinue) {
+  store_->Put(Exec("a", "n1", At(10), "one"));
+  std::unique_ptr<const ExecutionStore::View> view = store_->OpenView();
+  store_->Put(Exec("a", "n2", At(11), "two"));
+  store_->Delete("a", fsm::ExecutionKey(At(10), "n1"));
+  std::vector<std::string> seen;
+  view->ForEach([&](const Execution& e) {
+    seen.push_back(e.output);
+    return true;
+  });
+  EXPECT_EQ(seen, std::vector<std::string>{"one"});
+}
+
+// The state machine gives the same results on either store.
+TEST_P(ExecutionStoreTest, StateMachineAgreesWithTheMemoryStore) {
+  fsm::MemoryExecutionStore reference_store;
+  fsm::State reference(&reference_store);
+  fsm::State state(store_.get());
+  std::mt19937 rng(5);
+  std::vector<Execution> started;
+  for (int i = 0; i < 1500; ++i) {
+    const absl::Time now = At(i);
+    const std::string job = std::string(1, static_cast<char>('a' + rng() % 3));
+    fsm::Command cmd;
+    switch (rng() % 4) {
+      case 0: {
+        fsm::Job j;
+        j.name = job;
+        j.schedule = "@every 1m";
+        cmd = fsm::PutJob{j};
+        break;
+      }
+      case 1: {
+        Execution e = Exec(job, "n" + std::to_string(rng() % 3), now, "out");
+        e.group = i / 10;
+        started.push_back(e);
+        cmd = fsm::ExecutionStarted{e, now + absl::Minutes(1)};
+        break;
+      }
+      case 2: {
+        if (started.empty()) continue;
+        Execution e = started[rng() % started.size()];
+        e.finished_at = now;
+        e.success = rng() % 2;
+        cmd = fsm::ExecutionFinished{e};
+        break;
+      }
+      default: cmd = fsm::DeleteExecutions{job}; break;
+    }
+    const fsm::ApplyResult want = fsm::Apply(reference, {now, cmd});
+    const fsm::ApplyResult got = fsm::Apply(state, {now, cmd});
+    ASSERT_EQ(got.status, want.status) << i;
+  }
+  EXPECT_TRUE(state.SameReplicatedMemory(reference));
+  for (const char* job : {"a", "b", "c"}) {
+    EXPECT_EQ(Ids(*store_, job), Ids(reference_store, job)) << job;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, ExecutionStoreTest, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "Rocks" : "Memory"; });
+
+TEST(RocksExecutionStore, OpenDiscardsWhatAnEarlierRunLeft) {
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / ("ckron-store-reopen-" + std::to_string(::getpid())))
+          .string();
+  {
+    auto s = RocksExecutionStore::Open({.path = dir});
+    ASSERT_TRUE(s.ok());
+    (*s)->Put(Exec("a", "n1", At(1)));
+  }
+  {
+    auto s = RocksExecutionStore::Open({.path = dir});
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ((*s)->Count("a"), 0u);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(RocksExecutionStore, UnusablePathIsUnavailable) {
+  auto s = RocksExecutionStore::Open({.path = "/proc/ckron-cannot-create"});
+  EXPECT_EQ(s.status().code(), StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace ckron::storage

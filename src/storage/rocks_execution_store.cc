@@ -1,0 +1,209 @@
+#include "storage/rocks_execution_store.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include "common/check.h"
+#include "fsm/codec.h"
+
+namespace ckron::storage {
+namespace {
+
+void MustOk(const rocksdb::Status& s, const char* what) {
+  CKRON_CHECK_MSG(s.ok(), std::string("rocksdb ") + what + ": " + s.ToString());
+}
+
+// Big-endian with the sign bit flipped, so keys sort by time.
+std::string TimeKey(absl::Time t) {
+  auto v = static_cast<std::uint64_t>(absl::ToUnixNanos(t)) ^ (std::uint64_t{1} << 63);
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i, v >>= 8) out[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xff);
+  return out;
+}
+
+std::string JobPrefix(char kind, const std::string& job) {
+  std::string k(1, kind);
+  k += job;
+  k += '\0';
+  return k;
+}
+std::string IndexKey(const std::string& job, const std::string& id) {
+  return JobPrefix('i', job) + id;
+}
+std::string OutputKey(const std::string& job, const std::string& id) {
+  return JobPrefix('o', job) + id;
+}
+std::string RecordKey(const std::string& job, const std::string& time_key, const std::string& id) {
+  return JobPrefix('e', job) + time_key + id;
+}
+
+rocksdb::WriteOptions Unlogged() {
+  rocksdb::WriteOptions w;
+  w.disableWAL = true;  // derived data: Raft's log is the durable copy
+  return w;
+}
+
+fsm::Execution Decode(const rocksdb::Slice& bytes) {
+  auto e = fsm::DecodeExecution(std::string_view(bytes.data(), bytes.size()));
+  CKRON_CHECK_MSG(e.ok(), "execution store: " + e.status().message());
+  return std::move(e).value();
+}
+
+class SnapshotView final : public fsm::ExecutionStore::View {
+ public:
+  explicit SnapshotView(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {}
+  ~SnapshotView() override { db_->ReleaseSnapshot(snapshot_); }
+
+  void ForEach(const std::function<bool(const fsm::Execution&)>& visit) const override {
+    rocksdb::ReadOptions read;
+    read.snapshot = snapshot_;
+    read.fill_cache = false;  // a full scan must not evict the working set
+    const std::string end = "f";
+    rocksdb::Slice upper(end);
+    read.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+    for (it->Seek("e"); it->Valid(); it->Next()) {
+      fsm::Execution e = Decode(it->value());
+      const rocksdb::Status s = db_->Get(read, OutputKey(e.job_name, e.id), &e.output);
+      if (!s.IsNotFound()) MustOk(s, "view output");
+      if (!visit(e)) return;
+    }
+    MustOk(it->status(), "view scan");
+  }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<RocksExecutionStore>> RocksExecutionStore::Open(
+    const RocksStoreOptions& options) {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.write_buffer_size = options.write_buffer_bytes;
+  db_options.max_open_files = 256;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.cache_bytes);
+  db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // What an earlier run left is stale: the state machine rebuilds it.
+  rocksdb::Status destroyed = rocksdb::DestroyDB(options.path, db_options);
+  if (!destroyed.ok() && !destroyed.IsNotFound()) {
+    return Status::Unavailable("execution store " + options.path + ": " + destroyed.ToString());
+  }
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, &raw);
+  if (!s.ok()) return Status::Unavailable("execution store " + options.path + ": " + s.ToString());
+  return std::unique_ptr<RocksExecutionStore>(
+      new RocksExecutionStore(std::unique_ptr<rocksdb::DB>(raw)));
+}
+
+RocksExecutionStore::RocksExecutionStore(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
+
+RocksExecutionStore::~RocksExecutionStore() = default;
+
+void RocksExecutionStore::Put(const fsm::Execution& execution) {
+  fsm::Execution meta = execution;
+  meta.output.clear();
+  const std::string time_key = TimeKey(execution.started_at);
+  rocksdb::WriteBatch batch;
+  std::string old_time;
+  const rocksdb::Status found =
+      db_->Get(rocksdb::ReadOptions(), IndexKey(execution.job_name, execution.id), &old_time);
+  if (!found.IsNotFound()) MustOk(found, "get index");
+  if (found.ok() && old_time != time_key) {
+    batch.Delete(RecordKey(execution.job_name, old_time, execution.id));
+  }
+  batch.Put(RecordKey(execution.job_name, time_key, execution.id), fsm::EncodeExecution(meta));
+  batch.Put(IndexKey(execution.job_name, execution.id), time_key);
+  if (execution.output.empty()) {
+    batch.Delete(OutputKey(execution.job_name, execution.id));
+  } else {
+    batch.Put(OutputKey(execution.job_name, execution.id), execution.output);
+  }
+  MustOk(db_->Write(Unlogged(), &batch), "put");
+  if (found.IsNotFound()) {
+    std::lock_guard lock(mu_);
+    if (auto it = counts_.find(execution.job_name); it != counts_.end()) ++it->second;
+  }
+}
+
+std::optional<fsm::Execution> RocksExecutionStore::Get(const std::string& job_name,
+                                                       const std::string& id) const {
+  std::string time_key;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), IndexKey(job_name, id), &time_key);
+  if (s.IsNotFound()) return std::nullopt;
+  MustOk(s, "get index");
+  std::string bytes;
+  MustOk(db_->Get(rocksdb::ReadOptions(), RecordKey(job_name, time_key, id), &bytes), "get");
+  fsm::Execution e = Decode(bytes);
+  s = db_->Get(rocksdb::ReadOptions(), OutputKey(job_name, id), &e.output);
+  if (!s.IsNotFound()) MustOk(s, "get output");
+  return e;
+}
+
+void RocksExecutionStore::Scan(const std::string& job_name, bool with_output,
+                               const std::function<bool(const fsm::Execution&)>& visit) const {
+  const std::string prefix = JobPrefix('e', job_name);
+  std::string end = JobPrefix('e', job_name);
+  end.back() = '\x01';  // just past every key of this job
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions read;
+  read.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    fsm::Execution e = Decode(it->value());
+    if (with_output) {
+      rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), OutputKey(job_name, e.id), &e.output);
+      if (!s.IsNotFound()) MustOk(s, "get output");
+    }
+    if (!visit(e)) return;
+  }
+  MustOk(it->status(), "scan");
+}
+
+std::size_t RocksExecutionStore::Count(const std::string& job_name) const {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = counts_.find(job_name); it != counts_.end()) return it->second;
+  }
+  std::size_t n = 0;
+  const std::string prefix = JobPrefix('i', job_name);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) ++n;
+  MustOk(it->status(), "count");
+  std::lock_guard lock(mu_);
+  counts_[job_name] = n;
+  return n;
+}
+
+void RocksExecutionStore::Delete(const std::string& job_name, const std::string& id) {
+  std::string time_key;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), IndexKey(job_name, id), &time_key);
+  if (s.IsNotFound()) return;
+  MustOk(s, "get index");
+  rocksdb::WriteBatch batch;
+  batch.Delete(RecordKey(job_name, time_key, id));
+  batch.Delete(IndexKey(job_name, id));
+  batch.Delete(OutputKey(job_name, id));
+  MustOk(db_->Write(Unlogged(), &batch), "delete");
+  std::lock_guard lock(mu_);
+  if (auto it = counts_.find(job_name); it != counts_.end() && it->second > 0) --it->second;
+}
+
+void RocksExecutionStore::Clear() {
+  rocksdb::WriteBatch batch;
+  batch.DeleteRange(std::string(1, '\0'), std::string(1, '\xff'));
+  MustOk(db_->Write(Unlogged(), &batch), "clear");
+  std::lock_guard lock(mu_);
+  counts_.clear();
+}
+
+std::unique_ptr<const fsm::ExecutionStore::View> RocksExecutionStore::OpenView() const {
+  return std::make_unique<SnapshotView>(db_.get());
+}
+
+}  // namespace ckron::storage

@@ -25,18 +25,30 @@ Status EtcdCluster::Spawn(int i) {
   const std::string client = "http://127.0.0.1:" + std::to_string(m.client);
   const std::string peer = "http://127.0.0.1:" + std::to_string(m.peer);
   std::vector<std::string> argv = {etcd_,
-                                   "--name", m.name,
-                                   "--data-dir", (root_ / m.name).string(),
-                                   "--listen-client-urls", client,
-                                   "--advertise-client-urls", client,
-                                   "--listen-peer-urls", peer,
-                                   "--initial-advertise-peer-urls", peer,
-                                   "--initial-cluster", initial,
-                                   "--initial-cluster-token", "ckron-bench",
-                                   "--initial-cluster-state", "new",
-                                   "--logger", "zap",
-                                   "--log-outputs", "stderr",
-                                   "--log-level", "warn"};
+                                   "--name",
+                                   m.name,
+                                   "--data-dir",
+                                   (root_ / m.name).string(),
+                                   "--listen-client-urls",
+                                   client,
+                                   "--advertise-client-urls",
+                                   client,
+                                   "--listen-peer-urls",
+                                   peer,
+                                   "--initial-advertise-peer-urls",
+                                   peer,
+                                   "--initial-cluster",
+                                   initial,
+                                   "--initial-cluster-token",
+                                   "ckron-bench",
+                                   "--initial-cluster-state",
+                                   "new",
+                                   "--logger",
+                                   "zap",
+                                   "--log-outputs",
+                                   "stderr",
+                                   "--log-level",
+                                   "warn"};
   CKRON_ASSIGN_OR_RETURN(m.process, raft::testing::Process::Spawn(argv, root_ / (m.name + ".log")));
   return OkStatus();
 }
@@ -50,12 +62,14 @@ Status EtcdCluster::Start(int n, std::chrono::milliseconds timeout) {
     members_.push_back(std::move(m));
   }
   for (int i = 0; i < n; ++i) CKRON_RETURN_IF_ERROR(Spawn(i));
-  const bool ok = raft::testing::WaitFor([&] {
-    for (int i = 0; i < n; ++i) {
-      if (!Healthy(i)) return false;
-    }
-    return Leader() >= 0;
-  }, timeout, 50ms);
+  const bool ok = raft::testing::WaitFor(
+      [&] {
+        for (int i = 0; i < n; ++i) {
+          if (!Healthy(i)) return false;
+        }
+        return Leader() >= 0;
+      },
+      timeout, 50ms);
   if (!ok) return Status::Timeout("etcd cluster not healthy: " + Logs(0));
   return OkStatus();
 }
@@ -68,7 +82,9 @@ Status EtcdCluster::Restart(int i, std::chrono::milliseconds timeout) {
   return OkStatus();
 }
 
-void EtcdCluster::Kill(int i) { members_[static_cast<std::size_t>(i)].process.Kill(); }
+void EtcdCluster::Kill(int i) {
+  members_[static_cast<std::size_t>(i)].process.Kill();
+}
 
 bool EtcdCluster::Healthy(int i) {
   std::string body;
@@ -90,7 +106,8 @@ int EtcdCluster::Leader() {
 }
 
 std::string EtcdCluster::Logs(int i) const {
-  return raft::testing::TailFile(root_ / (members_[static_cast<std::size_t>(i)].name + ".log"), 2000);
+  return raft::testing::TailFile(root_ / (members_[static_cast<std::size_t>(i)].name + ".log"),
+                                 2000);
 }
 
 }  // namespace ckron::bench

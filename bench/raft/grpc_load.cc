@@ -28,8 +28,8 @@ struct Call {
 Result<LoadResult> RunEtcdGrpcLoad(std::uint16_t port, int in_flight, std::size_t value_bytes,
                                    std::chrono::milliseconds warmup,
                                    std::chrono::milliseconds measure) {
-  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                     grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
   if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(5))) {
     return Status::Unavailable("etcd gRPC: cannot connect to 127.0.0.1:" + std::to_string(port));
   }

@@ -4,13 +4,13 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <strings.h>
 
 namespace ckron::bench {
 namespace {
@@ -187,7 +187,9 @@ double Percentile(std::vector<double> values, double p) {
   return values[lo] + (values[hi] - values[lo]) * frac;
 }
 
-double LoadResult::percentile_ms(double p) const { return Percentile(latency_ms, p); }
+double LoadResult::percentile_ms(double p) const {
+  return Percentile(latency_ms, p);
+}
 
 Result<LoadResult> RunLoad(std::uint16_t port, WireProtocol& protocol, int connections,
                            std::chrono::milliseconds warmup, std::chrono::milliseconds measure) {
@@ -271,7 +273,8 @@ Result<int> HttpPost(std::uint16_t port, const std::string& path, const std::str
                      std::string* reply_body, std::chrono::milliseconds timeout) {
   const std::string req = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
                           "\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+                          "Content-Length: " +
+                          std::to_string(body.size()) + "\r\n\r\n" + body;
   return HttpRequest(port, req, reply_body, timeout);
 }
 

@@ -48,7 +48,9 @@ struct Config {
   std::vector<std::string> driver_args;  // passed to every ckron_raft_driver
 };
 
-void Note(const std::string& s) { std::cerr << "raft_bench: " << s << std::endl; }
+void Note(const std::string& s) {
+  std::cerr << "raft_bench: " << s << std::endl;
+}
 
 std::string Num(std::optional<double> v) {
   if (!v) return "null";
@@ -59,9 +61,10 @@ std::string Num(std::optional<double> v) {
 
 void Emit(const std::string& metric, double value, const std::string& unit,
           std::optional<double> peer) {
-  std::printf("{\"bench\":\"raft\",\"metric\":\"%s\",\"value\":%s,\"unit\":\"%s\","
-              "\"peer\":\"etcd 3.4\",\"peer_value\":%s}\n",
-              metric.c_str(), Num(value).c_str(), unit.c_str(), Num(peer).c_str());
+  std::printf(
+      "{\"bench\":\"raft\",\"metric\":\"%s\",\"value\":%s,\"unit\":\"%s\","
+      "\"peer\":\"etcd 3.4\",\"peer_value\":%s}\n",
+      metric.c_str(), Num(value).c_str(), unit.c_str(), Num(peer).c_str());
   std::fflush(stdout);
 }
 
@@ -118,13 +121,15 @@ Result<std::vector<double>> CkronFailover(const Config& c) {
     // Every node has applied what the leader committed: a fair start.
     auto ls = cluster.NodeStatus(leader);
     if (!ls.ok()) return ls.status();
-    raft::testing::WaitFor([&] {
-      for (int i = 0; i < 3; ++i) {
-        auto s = cluster.NodeStatus(i);
-        if (!s.ok() || s->last_applied < ls->commit_index) return false;
-      }
-      return true;
-    }, 30s, 10ms);
+    raft::testing::WaitFor(
+        [&] {
+          for (int i = 0; i < 3; ++i) {
+            auto s = cluster.NodeStatus(i);
+            if (!s.ok() || s->last_applied < ls->commit_index) return false;
+          }
+          return true;
+        },
+        30s, 10ms);
     std::vector<int> others;
     std::map<int, LineClient> clients;
     for (int i = 0; i < 3; ++i) {
@@ -148,7 +153,8 @@ Result<std::vector<double>> CkronFailover(const Config& c) {
       }
       std::this_thread::sleep_for(1ms);
     }
-    if (!ms) return Status::Timeout("ckron: no write within 30 s of a leader kill\n" + cluster.Describe());
+    if (!ms)
+      return Status::Timeout("ckron: no write within 30 s of a leader kill\n" + cluster.Describe());
     samples.push_back(*ms);
     Note("ckron failover " + std::to_string(k + 1) + "/" + std::to_string(c.kills) + ": " +
          Num(*ms) + " ms");
@@ -170,8 +176,8 @@ Result<Throughput> EtcdThroughput(const Config& c, const std::vector<int>& clien
     raft::testing::WaitFor([&] { return (leader = etcd.Leader()) >= 0; }, 30s, 20ms);
     if (leader < 0) return Status::Unavailable("etcd: no leader");
     // Native gRPC (how etcd's own clients write), then the HTTP/JSON gateway.
-    CKRON_ASSIGN_OR_RETURN(
-        LoadResult g, RunEtcdGrpcLoad(etcd.client_port(leader), n, c.value_bytes, c.warmup, c.measure));
+    CKRON_ASSIGN_OR_RETURN(LoadResult g, RunEtcdGrpcLoad(etcd.client_port(leader), n, c.value_bytes,
+                                                         c.warmup, c.measure));
     Note("etcd gRPC " + std::to_string(n) + " clients: " + Num(g.ops_per_s()) + " writes/s, p50 " +
          Num(g.percentile_ms(50)) + " ms, p99 " + Num(g.percentile_ms(99)) + " ms, errors " +
          std::to_string(g.errors));
@@ -199,12 +205,14 @@ Result<std::vector<double>> EtcdFailover(const Config& c) {
       if (!etcd.Running(i)) CKRON_RETURN_IF_ERROR(etcd.Restart(i));
     }
     int leader = -1;
-    raft::testing::WaitFor([&] {
-      for (int i = 0; i < 3; ++i) {
-        if (!etcd.Healthy(i)) return false;
-      }
-      return (leader = etcd.Leader()) >= 0;
-    }, 60s, 20ms);
+    raft::testing::WaitFor(
+        [&] {
+          for (int i = 0; i < 3; ++i) {
+            if (!etcd.Healthy(i)) return false;
+          }
+          return (leader = etcd.Leader()) >= 0;
+        },
+        60s, 20ms);
     if (leader < 0) return Status::Unavailable("etcd: no leader");
     std::vector<int> others;
     for (int i = 0; i < 3; ++i) {
@@ -244,14 +252,22 @@ int Main(int argc, char** argv) {
   std::optional<raft::testing::TempDir> tmp;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--driver") c.driver = v;
-    else if (k == "--etcd") c.etcd = v;
-    else if (k == "--root") c.root = v;
-    else if (k == "--measure-s") c.measure = std::chrono::milliseconds(std::stoi(v) * 1000);
-    else if (k == "--warmup-s") c.warmup = std::chrono::milliseconds(std::stoi(v) * 1000);
-    else if (k == "--kills") c.kills = std::stoi(v);
-    else if (k == "--value-bytes") c.value_bytes = std::stoul(v);
-    else if (k == "--driver-arg") c.driver_args.push_back(v);
+    if (k == "--driver")
+      c.driver = v;
+    else if (k == "--etcd")
+      c.etcd = v;
+    else if (k == "--root")
+      c.root = v;
+    else if (k == "--measure-s")
+      c.measure = std::chrono::milliseconds(std::stoi(v) * 1000);
+    else if (k == "--warmup-s")
+      c.warmup = std::chrono::milliseconds(std::stoi(v) * 1000);
+    else if (k == "--kills")
+      c.kills = std::stoi(v);
+    else if (k == "--value-bytes")
+      c.value_bytes = std::stoul(v);
+    else if (k == "--driver-arg")
+      c.driver_args.push_back(v);
     else {
       std::cerr << "raft_bench: unknown flag " << k << "\n";
       return 2;
@@ -323,4 +339,6 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace ckron::bench
 
-int main(int argc, char** argv) { return ckron::bench::Main(argc, argv); }
+int main(int argc, char** argv) {
+  return ckron::bench::Main(argc, argv);
+}

@@ -18,9 +18,9 @@ std::string Encode(Term term, const std::vector<std::string>& commands) {
 }
 
 TEST(Varint, RoundTripsBoundaryValues) {
-  for (std::uint64_t v : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{127}, std::uint64_t{128},
-                          std::uint64_t{16383}, std::uint64_t{16384},
-                          std::numeric_limits<std::uint64_t>::max()}) {
+  for (std::uint64_t v :
+       {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{127}, std::uint64_t{128},
+        std::uint64_t{16383}, std::uint64_t{16384}, std::numeric_limits<std::uint64_t>::max()}) {
     std::uint8_t buf[10];
     const std::size_t n = static_cast<std::size_t>(PutVarint(buf, v) - buf);
     EXPECT_EQ(n, VarintSize(v));

@@ -177,7 +177,8 @@ void Engine::Pump() {
     return FailStaged(NotLeaderStatus());
   }
   const std::size_t max_commands = std::max<std::size_t>(1, options_.max_batch_commands);
-  while (!staged_.empty() && inflight_.size() < std::max<std::size_t>(1, options_.max_inflight_batches)) {
+  while (!staged_.empty() &&
+         inflight_.size() < std::max<std::size_t>(1, options_.max_inflight_batches)) {
     // Take as many queued commands as fit; the first one always fits.
     encoder_.Clear();
     std::size_t n = 0;
@@ -330,7 +331,8 @@ void Engine::Observe() {
 
 void Engine::AddListenerOnLoop(std::uint64_t handle) {
   std::optional<LeadershipEvent> initial;
-  if (auto t = tracker_.leading_term()) initial = LeadershipEvent{LeadershipEvent::Kind::kGained, *t};
+  if (auto t = tracker_.leading_term())
+    initial = LeadershipEvent{LeadershipEvent::Kind::kGained, *t};
   listeners_->Activate(handle, initial);
 }
 

@@ -66,7 +66,9 @@ class Engine final : public ResultRouter {
   Engine& operator=(const Engine&) = delete;
 
   // The raft_fsm to give raft_init.
-  struct raft_fsm* fsm() { return adapter_.fsm(); }
+  struct raft_fsm* fsm() {
+    return adapter_.fsm();
+  }
 
   // Binds the engine to an initialised (raft_init), not yet started instance:
   // installs the storage guard (which uses r->data). `on_fatal` runs once, on

@@ -261,7 +261,8 @@ TEST_F(EngineFixtureTest, NewLeaderAfterKillKeepsAcknowledgedWrites) {
   StartCluster(3);
   const unsigned l = LeaderIndex();
   std::vector<std::future<Result<Applied>>> fs;
-  for (int i = 0; i < 20; ++i) fs.push_back(Propose(*servers_[l], "put a" + std::to_string(i) + " 1"));
+  for (int i = 0; i < 20; ++i)
+    fs.push_back(Propose(*servers_[l], "put a" + std::to_string(i) + " 1"));
   ASSERT_TRUE(StepUntil([&] { return Ready(fs.back()); }));
   for (auto& f : fs) ASSERT_TRUE(f.get().ok());
   raft_fixture_kill(&f_, l);
@@ -284,7 +285,8 @@ TEST_F(EngineFixtureTest, AddVoterRemoveServerAndTransferLeadership) {
   TestServer& leader = *servers_[LeaderIndex()];
   for (int i = 0; i < 10; ++i) Propose(leader, "put pre" + std::to_string(i) + " x");
 
-  auto add = Control([&](std::promise<Status> p) { leader.engine.AddVoter(RaftId(4), "4", std::move(p)); });
+  auto add = Control(
+      [&](std::promise<Status> p) { leader.engine.AddVoter(RaftId(4), "4", std::move(p)); });
   ASSERT_TRUE(StepUntil([&] { return Ready(add); }, 30000));
   ASSERT_TRUE(add.get().ok());
   std::vector<Server> conf = leader.engine.Configuration();
@@ -297,9 +299,11 @@ TEST_F(EngineFixtureTest, AddVoterRemoveServerAndTransferLeadership) {
   ASSERT_TRUE(StepUntil([&] { return servers_[3]->sm.Size() == 10; }));
 
   // Idempotent for the same server; refused for a clashing id/address.
-  auto again = Control([&](std::promise<Status> p) { leader.engine.AddVoter(RaftId(4), "4", std::move(p)); });
+  auto again = Control(
+      [&](std::promise<Status> p) { leader.engine.AddVoter(RaftId(4), "4", std::move(p)); });
   EXPECT_TRUE(again.get().ok());
-  auto clash = Control([&](std::promise<Status> p) { leader.engine.AddVoter(RaftId(4), "9", std::move(p)); });
+  auto clash = Control(
+      [&](std::promise<Status> p) { leader.engine.AddVoter(RaftId(4), "9", std::move(p)); });
   EXPECT_EQ(clash.get().code(), StatusCode::kAlreadyExists);
 
   const unsigned l = LeaderIndex();
@@ -313,12 +317,14 @@ TEST_F(EngineFixtureTest, AddVoterRemoveServerAndTransferLeadership) {
   TestServer& now = *servers_[target];
   ASSERT_TRUE(StepUntil([&] { return now.engine.IsLeader(); }));
 
-  auto remove = Control([&](std::promise<Status> p) { now.engine.RemoveServer(RaftId(4), std::move(p)); });
+  auto remove =
+      Control([&](std::promise<Status> p) { now.engine.RemoveServer(RaftId(4), std::move(p)); });
   ASSERT_TRUE(StepUntil([&] { return Ready(remove); }));
   const Status removed = remove.get();
   ASSERT_TRUE(removed.ok()) << removed.ToString();
   ASSERT_TRUE(StepUntil([&] { return now.engine.Configuration().size() == 3; }));
-  auto missing = Control([&](std::promise<Status> p) { now.engine.RemoveServer(RaftId(4), std::move(p)); });
+  auto missing =
+      Control([&](std::promise<Status> p) { now.engine.RemoveServer(RaftId(4), std::move(p)); });
   EXPECT_EQ(missing.get().code(), StatusCode::kNotFound);
 }
 

@@ -134,9 +134,9 @@ void Engine::AfterConfigurationCommitted(std::promise<Status> done,
 void Engine::AddVoter(RaftId id, std::string address, std::promise<Status> done) {
   if (Status st = LeaderPrecheck(); !st.ok()) return done.set_value(st);
   if (ConfigurationPendingCommit()) {
-    return AfterConfigurationCommitted(std::move(done), [this, id, address](std::promise<Status> p) {
-      AddVoter(id, address, std::move(p));
-    });
+    return AfterConfigurationCommitted(
+        std::move(done),
+        [this, id, address](std::promise<Status> p) { AddVoter(id, address, std::move(p)); });
   }
   if (id.value() == 0) return done.set_value(Status::InvalidArgument("raft id 0 is reserved"));
   const struct raft_server* existing = Find(raft_, id);
@@ -146,8 +146,8 @@ void Engine::AddVoter(RaftId id, std::string address, std::promise<Status> done)
   }
   if (existing == nullptr) {
     if (const auto* other = FindByAddress(raft_, address)) {
-      return done.set_value(Status::AlreadyExists(
-          "address " + address + " belongs to raft id " + std::to_string(other->id)));
+      return done.set_value(Status::AlreadyExists("address " + address + " belongs to raft id " +
+                                                  std::to_string(other->id)));
     }
   }
   if (existing != nullptr && existing->role == RAFT_VOTER) return done.set_value(OkStatus());
@@ -219,9 +219,8 @@ void Engine::AssignDone(struct raft_change* req, int status) {
 void Engine::RemoveServer(RaftId id, std::promise<Status> done) {
   if (Status st = LeaderPrecheck(); !st.ok()) return done.set_value(st);
   if (ConfigurationPendingCommit()) {
-    return AfterConfigurationCommitted(std::move(done), [this, id](std::promise<Status> p) {
-      RemoveServer(id, std::move(p));
-    });
+    return AfterConfigurationCommitted(
+        std::move(done), [this, id](std::promise<Status> p) { RemoveServer(id, std::move(p)); });
   }
   if (Find(raft_, id) == nullptr) {
     return done.set_value(

@@ -28,8 +28,8 @@ int FsmAdapter::Apply(struct raft_fsm* fsm, const struct raft_buffer* buf, void*
   // replication.c applies entries strictly in order and sets last_applied
   // only after apply returns, so this entry's index is last_applied + 1.
   const LogIndex index(raft_last_applied(self->raft_) + 1);
-  const Status st = DecodeBatch(
-      std::string_view(static_cast<const char*>(buf->base), buf->len), &self->decoded_);
+  const Status st =
+      DecodeBatch(std::string_view(static_cast<const char*>(buf->base), buf->len), &self->decoded_);
   // A committed entry we cannot read would make this replica diverge: stop.
   CKRON_CHECK_MSG(st.ok(), "raft entry " + std::to_string(index.value()) + ": " + st.ToString());
 
@@ -73,8 +73,8 @@ int FsmAdapter::SnapshotAsync(struct raft_fsm* fsm, struct raft_buffer* bufs[], 
   *n_bufs = 0;
   std::unique_ptr<SnapshotSource> source = std::move(self->source_);
   CKRON_CHECK(source != nullptr);
-  SnapshotEncoder encoder(self->snapshot_buffer_bytes_, self->snapshot_index_,
-                          self->snapshot_term_, &raft_malloc, &raft_free);
+  SnapshotEncoder encoder(self->snapshot_buffer_bytes_, self->snapshot_index_, self->snapshot_term_,
+                          &raft_malloc, &raft_free);
   Status st = source->WriteTo(encoder);
   source.reset();  // release the captured state as soon as possible
   if (st.ok()) st = encoder.Finish();
@@ -84,7 +84,8 @@ int FsmAdapter::SnapshotAsync(struct raft_fsm* fsm, struct raft_buffer* bufs[], 
     return st.code() == StatusCode::kResourceExhausted ? RAFT_NOMEM : RAFT_IOERR;
   }
   std::vector<SnapshotBuffer> out = encoder.Release();
-  auto* array = static_cast<struct raft_buffer*>(raft_malloc(sizeof(struct raft_buffer) * out.size()));
+  auto* array =
+      static_cast<struct raft_buffer*>(raft_malloc(sizeof(struct raft_buffer) * out.size()));
   if (array == nullptr) {
     for (const SnapshotBuffer& b : out) raft_free(b.base);
     return RAFT_NOMEM;

@@ -44,7 +44,9 @@ class FsmAdapter {
   FsmAdapter& operator=(const FsmAdapter&) = delete;
 
   // Pass to raft_init. Stable for the adapter's lifetime.
-  struct raft_fsm* fsm() { return &fsm_; }
+  struct raft_fsm* fsm() {
+    return &fsm_;
+  }
 
   // The raft instance whose entries are applied (for the log index of the
   // entry being applied). Set after raft_init, before raft_start.

@@ -8,7 +8,7 @@
 namespace ckron::raft::internal {
 
 struct IoGuard::AppendShim {
-  struct raft_io_append inner;  // what the real io sees
+  struct raft_io_append inner;   // what the real io sees
   struct raft_io_append* outer;  // libraft's request
   raft_io_append_cb cb;
   IoGuard* guard;

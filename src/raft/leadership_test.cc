@@ -49,10 +49,12 @@ TEST(ListenerRegistry, ListenerMayRemoveItselfWhilePublishing) {
   ListenerRegistry r;
   int a = 0, b = 0;
   std::uint64_t ha = 0;
-  ha = r.Add([&](const LeadershipEvent&) {
-    ++a;
-    r.Remove(ha);
-  }, true);
+  ha = r.Add(
+      [&](const LeadershipEvent&) {
+        ++a;
+        r.Remove(ha);
+      },
+      true);
   r.Add([&](const LeadershipEvent&) { ++b; }, true);
   r.Publish({{Kind::kGained, Term(1)}, {Kind::kLost, Term(1)}});
   EXPECT_EQ(a, 1);

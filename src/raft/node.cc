@@ -13,8 +13,8 @@
 #include <signal.h>
 
 #include <atomic>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -39,7 +39,9 @@
 namespace ckron::raft {
 namespace {
 
-std::shared_ptr<spdlog::logger> Log() { return logging::Get("raft"); }
+std::shared_ptr<spdlog::logger> Log() {
+  return logging::Get("raft");
+}
 
 // libraft's TCP transport writes to sockets whose peer may have died; without
 // this the write raises SIGPIPE and kills the process (deps.md §1: it killed
@@ -76,7 +78,8 @@ class CConfiguration {
                      : s.role == Role::kStandby ? RAFT_STANDBY
                                                 : RAFT_SPARE;
     const int rv = raft_configuration_add(&c_, s.id.value(), s.address.c_str(), role);
-    if (rv != 0) return Status::InvalidArgument(std::string("raft configuration: ") + raft_strerror(rv));
+    if (rv != 0)
+      return Status::InvalidArgument(std::string("raft configuration: ") + raft_strerror(rv));
     return OkStatus();
   }
   const struct raft_configuration* get() const { return &c_; }
@@ -262,9 +265,9 @@ std::future<Result<Applied>> Node::Impl::Propose(std::string command) {
   internal::Proposal p;
   std::future<Result<Applied>> f = p.promise.get_future();
   if (command.size() > options_.max_command_bytes) {
-    p.promise.set_value(Status::InvalidArgument(
-        "command of " + std::to_string(command.size()) + " bytes exceeds max_command_bytes " +
-        std::to_string(options_.max_command_bytes)));
+    p.promise.set_value(Status::InvalidArgument("command of " + std::to_string(command.size()) +
+                                                " bytes exceeds max_command_bytes " +
+                                                std::to_string(options_.max_command_bytes)));
     return f;
   }
   p.command = std::move(command);
@@ -276,9 +279,8 @@ std::future<Status> Node::Impl::PostOp(
     std::function<void(internal::Engine&, std::promise<Status>)> op) {
   auto done = std::make_shared<std::promise<Status>>();
   std::future<Status> f = done->get_future();
-  const bool posted = queue_.Post([this, done, op = std::move(op)] {
-    op(engine_, std::move(*done));
-  });
+  const bool posted =
+      queue_.Post([this, done, op = std::move(op)] { op(engine_, std::move(*done)); });
   if (!posted) done->set_value(Status::Cancelled("raft node is not running"));
   return f;
 }
@@ -381,8 +383,8 @@ Status Node::Impl::OpenInstance(const std::optional<std::vector<Server>>& bootst
     for (const Server& s : *recover) CKRON_RETURN_IF_ERROR(conf.Add(s));
     rv = raft_recover(&in.raft, conf.get());
     if (rv != 0) {
-      return Status::Unavailable(std::string("raft recover from peers.json: ") +
-                                 raft_strerror(rv) + " (" + in.io.errmsg + ")");
+      return Status::Unavailable(std::string("raft recover from peers.json: ") + raft_strerror(rv) +
+                                 " (" + in.io.errmsg + ")");
     }
     std::error_code ec;
     std::filesystem::rename(raft_dir_ / kPeersFileName, raft_dir_ / kPeersAppliedFileName, ec);
@@ -542,26 +544,35 @@ Result<std::unique_ptr<Node>> Node::Create(Options options, StateMachine* state_
 Node::Node(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Node::~Node() = default;
 
-RaftId Node::id() const { return impl_->id(); }
-Status Node::Bootstrap(std::vector<Server> servers) { return impl_->Bootstrap(std::move(servers)); }
-Status Node::Start() { return impl_->Start(); }
-void Node::Stop() { impl_->Stop(); }
+RaftId Node::id() const {
+  return impl_->id();
+}
+Status Node::Bootstrap(std::vector<Server> servers) {
+  return impl_->Bootstrap(std::move(servers));
+}
+Status Node::Start() {
+  return impl_->Start();
+}
+void Node::Stop() {
+  impl_->Stop();
+}
 
 std::future<Result<Applied>> Node::Propose(std::string command) {
   return impl_->Propose(std::move(command));
 }
 
 std::future<Status> Node::Barrier() {
-  return impl_->PostOp([](internal::Engine& e, std::promise<Status> p) { e.Barrier(std::move(p)); });
+  return impl_->PostOp(
+      [](internal::Engine& e, std::promise<Status> p) { e.Barrier(std::move(p)); });
 }
 
 std::future<Status> Node::AddVoter(RaftId id, std::string address) {
   address = WithDefaultPort(address);
   if (Status st = ValidateAddress(address); !st.ok()) return Ready(st);
-  return impl_->PostOp([id, address = std::move(address)](internal::Engine& e,
-                                                           std::promise<Status> p) mutable {
-    e.AddVoter(id, std::move(address), std::move(p));
-  });
+  return impl_->PostOp(
+      [id, address = std::move(address)](internal::Engine& e, std::promise<Status> p) mutable {
+        e.AddVoter(id, std::move(address), std::move(p));
+      });
 }
 
 std::future<Status> Node::RemoveServer(RaftId id) {
@@ -575,15 +586,25 @@ std::future<Status> Node::TransferLeadership(std::optional<RaftId> target) {
   });
 }
 
-std::vector<Server> Node::Configuration() const { return impl_->Configuration(); }
-std::optional<LeaderInfo> Node::Leader() const { return impl_->Leader(); }
-bool Node::IsLeader() const { return impl_->IsLeader(); }
-NodeInfo Node::Info() const { return impl_->Info(); }
+std::vector<Server> Node::Configuration() const {
+  return impl_->Configuration();
+}
+std::optional<LeaderInfo> Node::Leader() const {
+  return impl_->Leader();
+}
+bool Node::IsLeader() const {
+  return impl_->IsLeader();
+}
+NodeInfo Node::Info() const {
+  return impl_->Info();
+}
 
 std::uint64_t Node::AddLeadershipListener(LeadershipListener listener) {
   return impl_->AddListener(std::move(listener));
 }
 
-void Node::RemoveLeadershipListener(std::uint64_t handle) { impl_->RemoveListener(handle); }
+void Node::RemoveLeadershipListener(std::uint64_t handle) {
+  impl_->RemoveListener(handle);
+}
 
 }  // namespace ckron::raft

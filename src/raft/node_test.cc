@@ -1,8 +1,6 @@
 // raft::Node for real, inside one process: the libuv loop thread, libraft's
 // disk I/O in a temporary directory and its TCP transport on 127.0.0.1.
 // Multi-process behaviour (SIGKILL, restarts, joins) is in tests/raft/.
-#include "raft/raft.h"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -14,6 +12,7 @@
 #include <vector>
 
 #include "raft/peers_file.h"
+#include "raft/raft.h"
 #include "raft/testing/kv_state_machine.h"
 #include "raft/testing/test_env.h"
 
@@ -169,12 +168,14 @@ TEST(Node, ThreeNodesReplicateAndFollowersPointAtTheLeader) {
   for (auto& n : nodes) ASSERT_TRUE(n->node->Bootstrap(conf).ok());
   for (auto& n : nodes) ASSERT_TRUE(n->node->Start().ok());
   TestNode* leader = nullptr;
-  ASSERT_TRUE(WaitFor([&] {
-    for (auto& n : nodes) {
-      if (n->node->IsLeader()) leader = n.get();
-    }
-    return leader != nullptr;
-  }, 20s));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        for (auto& n : nodes) {
+          if (n->node->IsLeader()) leader = n.get();
+        }
+        return leader != nullptr;
+      },
+      20s));
   auto r = Get(leader->node->Propose("put x 42"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   for (auto& n : nodes) {
@@ -243,12 +244,14 @@ TEST(Node, PeersJsonRecoversASingleSurvivorOnce) {
   for (auto& n : nodes) ASSERT_TRUE(n->node->Bootstrap(conf).ok());
   for (auto& n : nodes) ASSERT_TRUE(n->node->Start().ok());
   TestNode* leader = nullptr;
-  ASSERT_TRUE(WaitFor([&] {
-    for (auto& n : nodes) {
-      if (n->node->IsLeader()) leader = n.get();
-    }
-    return leader != nullptr;
-  }, 20s));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        for (auto& n : nodes) {
+          if (n->node->IsLeader()) leader = n.get();
+        }
+        return leader != nullptr;
+      },
+      20s));
   ASSERT_TRUE(Get(leader->node->Propose("put kept 1")).ok());
   TestNode& survivor = *nodes[0];
   ASSERT_TRUE(WaitFor([&] { return survivor.sm->Get("kept") == "1"; }, 10s));

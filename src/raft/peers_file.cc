@@ -52,7 +52,8 @@ Result<std::vector<Server>> ParsePeersJson(std::string_view text) {
     s.address = WithDefaultPort(address->get<std::string>());
     s.role = Role::kVoter;
     if (const auto nv = e.find("non_voter"); nv != e.end()) {
-      if (!nv->is_boolean()) return Status::InvalidArgument("peers.json \"non_voter\" must be a bool");
+      if (!nv->is_boolean())
+        return Status::InvalidArgument("peers.json \"non_voter\" must be a bool");
       if (nv->get<bool>()) s.role = Role::kStandby;
     }
     servers.push_back(std::move(s));

@@ -31,13 +31,13 @@ TEST(PeersJson, RejectsMalformedInput) {
   EXPECT_FALSE(ParsePeersJson(R"([{"id": "a", "address": "host.example:1"}])").ok());
   EXPECT_FALSE(ParsePeersJson(R"([{"id": "a", "address": "10.0.0.1", "non_voter": true}])").ok())
       << "no voter";
-  EXPECT_FALSE(ParsePeersJson(
-                   R"([{"id": "a", "address": "10.0.0.1"}, {"id": "a", "address": "10.0.0.2"}])")
-                   .ok())
+  EXPECT_FALSE(
+      ParsePeersJson(R"([{"id": "a", "address": "10.0.0.1"}, {"id": "a", "address": "10.0.0.2"}])")
+          .ok())
       << "duplicate id";
-  EXPECT_FALSE(ParsePeersJson(
-                   R"([{"id": "a", "address": "10.0.0.1"}, {"id": "b", "address": "10.0.0.1"}])")
-                   .ok())
+  EXPECT_FALSE(
+      ParsePeersJson(R"([{"id": "a", "address": "10.0.0.1"}, {"id": "b", "address": "10.0.0.1"}])")
+          .ok())
       << "duplicate address";
 }
 

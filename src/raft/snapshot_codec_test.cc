@@ -91,7 +91,9 @@ TEST(SnapshotCodec, RejectsEmptyChunkAndWriteAfterFinish) {
   EXPECT_EQ(enc.Write("x").code(), StatusCode::kFailedPrecondition);
 }
 
-void* FailingAlloc(std::size_t) { return nullptr; }
+void* FailingAlloc(std::size_t) {
+  return nullptr;
+}
 
 TEST(SnapshotCodec, AllocationFailureIsSticky) {
   SnapshotEncoder enc(4096, LogIndex(1), Term(1), &FailingAlloc, &std::free);

@@ -34,12 +34,12 @@ namespace ckron::raft {
 // Where a command sits in the log. (index, position) is unique per command and
 // identical on every server, so it can seed deterministic ids.
 struct ApplyContext {
-  LogIndex index;           // the log entry carrying the command
-  Term term;                // the term of the leader that proposed it; use it to
-                            // fence work by term (a deposed leader's commands
-                            // carry its old term)
-  std::uint32_t position;   // 0-based position of the command in the entry
-  std::uint32_t count;      // number of commands in the entry
+  LogIndex index;          // the log entry carrying the command
+  Term term;               // the term of the leader that proposed it; use it to
+                           // fence work by term (a deposed leader's commands
+                           // carry its old term)
+  std::uint32_t position;  // 0-based position of the command in the entry
+  std::uint32_t count;     // number of commands in the entry
 };
 
 // Receives a snapshot as a sequence of chunks. Not thread-safe; used only by

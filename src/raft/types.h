@@ -63,7 +63,7 @@ struct LeadershipEvent {
 // A proposal that was committed and applied. `result` is what the state
 // machine's Apply returned for this command.
 struct Applied {
-  LogIndex index;     // the log entry that carried the command
+  LogIndex index;  // the log entry that carried the command
   std::string result;
 };
 
@@ -73,9 +73,9 @@ struct NodeInfo {
   State state = State::kUnavailable;
   Term term;
   std::optional<LeaderInfo> leader;
-  LogIndex last_index;    // last entry in the local log
-  LogIndex commit_index;  // highest entry known committed
-  LogIndex last_applied;  // highest entry applied to the state machine
+  LogIndex last_index;      // last entry in the local log
+  LogIndex commit_index;    // highest entry known committed
+  LogIndex last_applied;    // highest entry applied to the state machine
   LogIndex snapshot_index;  // last entry covered by the newest local snapshot
 };
 

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <iostream>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -41,10 +41,12 @@ class RaftClusterTest : public ::testing::Test {
   // Polls node i until GET key returns value.
   bool HasValue(int i, const std::string& key, const std::string& value,
                 std::chrono::milliseconds timeout = 20s) {
-    return WaitFor([&] {
-      auto r = cluster_->Call(i, "GET " + key, 2s);
-      return r.ok() && *r == "VAL " + value;
-    }, timeout, 10ms);
+    return WaitFor(
+        [&] {
+          auto r = cluster_->Call(i, "GET " + key, 2s);
+          return r.ok() && *r == "VAL " + value;
+        },
+        timeout, 10ms);
   }
 
   // Keys node i lacks out of `keys` (each expected with value "v").
@@ -62,7 +64,8 @@ class RaftClusterTest : public ::testing::Test {
     return missing;
   }
 
-  bool CaughtUp(int i, const std::vector<std::string>& keys, std::chrono::milliseconds timeout = 30s) {
+  bool CaughtUp(int i, const std::vector<std::string>& keys,
+                std::chrono::milliseconds timeout = 30s) {
     return WaitFor([&] { return Missing(i, keys).empty(); }, timeout, 50ms);
   }
 
@@ -131,10 +134,12 @@ TEST_F(RaftClusterTest, RestartedNodeCatchesUpFromASnapshotAfterCompaction) {
     ASSERT_TRUE(cluster_->Put(keys.back(), "v").ok());
   }
   // The leader's log no longer reaches back to where the lagging node stopped.
-  ASSERT_TRUE(WaitFor([&] {
-    auto st = cluster_->NodeStatus(cluster_->Leader());
-    return st.ok() && st->snapshot_index > before->last_index + 8;
-  }, 20s));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto st = cluster_->NodeStatus(cluster_->Leader());
+        return st.ok() && st->snapshot_index > before->last_index + 8;
+      },
+      20s));
   ASSERT_TRUE(cluster_->Start(lagging, {}).ok());
   EXPECT_TRUE(CaughtUp(lagging, keys));
   auto st = cluster_->NodeStatus(lagging);
@@ -207,8 +212,8 @@ TEST_F(RaftClusterTest, SigkillDuringOneThousandConcurrentWritesLosesNoAcknowled
 
   ASSERT_TRUE(cluster_->Start(victim, {}).ok());
   for (int i = 0; i < 3; ++i) {
-    EXPECT_TRUE(CaughtUp(i, acked)) << cluster_->name(i) << " misses "
-                                    << Missing(i, acked).size() << " acknowledged writes";
+    EXPECT_TRUE(CaughtUp(i, acked))
+        << cluster_->name(i) << " misses " << Missing(i, acked).size() << " acknowledged writes";
   }
 }
 
@@ -220,8 +225,8 @@ TEST_F(RaftClusterTest, FourthNodeJoinsAsVoter) {
   ASSERT_TRUE(cluster_->Start(fourth, {}).ok());  // empty: waits to be added
   const int leader = cluster_->WaitForLeader(20s);
   ASSERT_GE(leader, 0);
-  auto added = cluster_->Call(leader, "ADD " + cluster_->name(fourth) + " " +
-                                          cluster_->raft_address(fourth), 60s);
+  auto added = cluster_->Call(
+      leader, "ADD " + cluster_->name(fourth) + " " + cluster_->raft_address(fourth), 60s);
   ASSERT_TRUE(added.ok());
   ASSERT_EQ(*added, "OK");
   auto conf = cluster_->Call(leader, "CONFIG");
@@ -277,7 +282,8 @@ TEST_F(RaftClusterTest, PeersJsonRecoversAfterLosingTwoOfThree) {
   }
   ASSERT_TRUE(cluster_->Start(survivor, {}).ok());
   ASSERT_EQ(cluster_->WaitForLeader(20s), survivor);
-  EXPECT_TRUE(std::filesystem::exists(cluster_->data_dir(survivor) / "raft" / "peers.json.applied"));
+  EXPECT_TRUE(
+      std::filesystem::exists(cluster_->data_dir(survivor) / "raft" / "peers.json.applied"));
   EXPECT_FALSE(std::filesystem::exists(cluster_->data_dir(survivor) / "raft" / "peers.json"));
   ASSERT_EQ(cluster_->Call(survivor, "BARRIER").value_or(""), "OK");
   EXPECT_TRUE(Missing(survivor, keys).empty());

@@ -57,13 +57,20 @@ Status DriverCluster::Start(int i, const std::vector<int>& bootstrap_members,
   if (s.process.Running()) return Status::FailedPrecondition(s.name + " is running");
   s.client.Close();
   std::vector<std::string> argv = {options_.driver,
-                                   "--name", s.name,
-                                   "--raft", raft_address(i),
-                                   "--client-port", std::to_string(s.client_port),
-                                   "--data-dir", data_dir(i).string(),
-                                   "--multiplier", std::to_string(options_.multiplier),
-                                   "--snapshot-threshold", std::to_string(options_.snapshot_threshold),
-                                   "--snapshot-trailing", std::to_string(options_.snapshot_trailing)};
+                                   "--name",
+                                   s.name,
+                                   "--raft",
+                                   raft_address(i),
+                                   "--client-port",
+                                   std::to_string(s.client_port),
+                                   "--data-dir",
+                                   data_dir(i).string(),
+                                   "--multiplier",
+                                   std::to_string(options_.multiplier),
+                                   "--snapshot-threshold",
+                                   std::to_string(options_.snapshot_threshold),
+                                   "--snapshot-trailing",
+                                   std::to_string(options_.snapshot_trailing)};
   if (!bootstrap_members.empty()) {
     std::string list;
     for (int m : bootstrap_members) {
@@ -108,7 +115,9 @@ bool DriverCluster::Terminate(int i) {
   return s.process.Terminate(10s);
 }
 
-bool DriverCluster::Running(int i) { return nodes_[static_cast<std::size_t>(i)].process.Running(); }
+bool DriverCluster::Running(int i) {
+  return nodes_[static_cast<std::size_t>(i)].process.Running();
+}
 
 Result<std::string> DriverCluster::Call(int i, const std::string& line,
                                         std::chrono::milliseconds timeout) {
@@ -140,11 +149,13 @@ int DriverCluster::Leader() {
 
 int DriverCluster::WaitForLeader(std::chrono::milliseconds timeout, int not_this) {
   int found = -1;
-  WaitFor([&] {
-    const int l = Leader();
-    if (l >= 0 && l != not_this) found = l;
-    return found >= 0;
-  }, timeout, 10ms);
+  WaitFor(
+      [&] {
+        const int l = Leader();
+        if (l >= 0 && l != not_this) found = l;
+        return found >= 0;
+      },
+      timeout, 10ms);
   return found;
 }
 
@@ -190,8 +201,9 @@ std::string DriverCluster::Describe() {
   for (int i = 0; i < size(); ++i) {
     auto st = Call(i, "STATUS", 1s);
     out += "--- " + name(i) + " (" + raft_address(i) + ", pid " +
-           std::to_string(nodes_[static_cast<std::size_t>(i)].process.pid()) + "): " +
-           (st.ok() ? *st : st.status().ToString()) + "\n" + TailFile(log_path(i), 1500) + "\n";
+           std::to_string(nodes_[static_cast<std::size_t>(i)].process.pid()) +
+           "): " + (st.ok() ? *st : st.status().ToString()) + "\n" + TailFile(log_path(i), 1500) +
+           "\n";
   }
   return out;
 }

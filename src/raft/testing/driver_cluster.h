@@ -60,8 +60,8 @@ class DriverCluster {
   // AddSlot() n times and starts all of them bootstrapped together.
   Status StartCluster(int n);
 
-  void Kill(int i);            // SIGKILL, reaped
-  bool Terminate(int i);       // SIGTERM (clean stop), SIGKILL after 10 s
+  void Kill(int i);       // SIGKILL, reaped
+  bool Terminate(int i);  // SIGTERM (clean stop), SIGKILL after 10 s
   bool Running(int i);
 
   // One request to node i over a cached connection (reconnects as needed).

@@ -206,10 +206,13 @@ int Main(int argc, char** argv) {
   o.address = flags.Get("raft");
   o.data_dir = flags.Get("data-dir");
   o.multiplier = std::stoi(flags.Get("multiplier", "1"));
-  o.snapshot_threshold = static_cast<std::uint32_t>(std::stoul(flags.Get("snapshot-threshold", "8192")));
-  o.snapshot_trailing = static_cast<std::uint32_t>(std::stoul(flags.Get("snapshot-trailing", "4096")));
+  o.snapshot_threshold =
+      static_cast<std::uint32_t>(std::stoul(flags.Get("snapshot-threshold", "8192")));
+  o.snapshot_trailing =
+      static_cast<std::uint32_t>(std::stoul(flags.Get("snapshot-trailing", "4096")));
   o.max_batch_commands = std::stoul(flags.Get("max-batch", "1024"));
-  o.max_inflight_batches = std::stoul(flags.Get("inflight", std::to_string(o.max_inflight_batches)));
+  o.max_inflight_batches =
+      std::stoul(flags.Get("inflight", std::to_string(o.max_inflight_batches)));
   const int client_port = std::stoi(flags.Get("client-port", "0"));
   if (client_port <= 0) Die("--client-port is required");
 
@@ -237,7 +240,8 @@ int Main(int argc, char** argv) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(static_cast<std::uint16_t>(client_port));
   if (bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(lfd, 256) != 0) {
-    Die("cannot listen on client port " + std::to_string(client_port) + ": " + std::strerror(errno));
+    Die("cannot listen on client port " + std::to_string(client_port) + ": " +
+        std::strerror(errno));
   }
   Driver driver(node.get(), &sm);
   std::thread([&] {
@@ -263,4 +267,6 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace ckron::raft
 
-int main(int argc, char** argv) { return ckron::raft::Main(argc, argv); }
+int main(int argc, char** argv) {
+  return ckron::raft::Main(argc, argv);
+}

@@ -15,7 +15,8 @@ void PutU32(std::string* out, std::uint32_t v) {
 bool GetU32(std::string_view* in, std::uint32_t* v) {
   if (in->size() < 4) return false;
   *v = 0;
-  for (int i = 3; i >= 0; --i) *v = (*v << 8) | static_cast<std::uint8_t>((*in)[static_cast<std::size_t>(i)]);
+  for (int i = 3; i >= 0; --i)
+    *v = (*v << 8) | static_cast<std::uint8_t>((*in)[static_cast<std::size_t>(i)]);
   in->remove_prefix(4);
   return true;
 }

@@ -13,7 +13,9 @@
 
 namespace ckron::raft::testing {
 
-LineClient::~LineClient() { Close(); }
+LineClient::~LineClient() {
+  Close();
+}
 
 LineClient::LineClient(LineClient&& other) noexcept : fd_(other.fd_), buf_(std::move(other.buf_)) {
   other.fd_ = -1;

@@ -13,7 +13,9 @@
 
 namespace ckron::raft::testing {
 
-Process::~Process() { Kill(); }
+Process::~Process() {
+  Kill();
+}
 
 Process::Process(Process&& other) noexcept : pid_(other.pid_), status_(other.status_) {
   other.pid_ = -1;

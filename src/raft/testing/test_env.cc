@@ -17,8 +17,8 @@ namespace ckron::raft::testing {
 
 TempDir::TempDir(const std::string& prefix) {
   const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/" + prefix +
-                     "-XXXXXX";
+  std::string tmpl =
+      std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/" + prefix + "-XXXXXX";
   CKRON_CHECK(mkdtemp(tmpl.data()) != nullptr);
   path_ = tmpl;
 }

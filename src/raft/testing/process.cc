@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,12 +40,18 @@ Result<Process> Process::Spawn(const std::vector<std::string>& argv,
   args.push_back(nullptr);
   const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return Status::Unavailable("open " + log.string() + ": " + std::strerror(errno));
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) {
     close(fd);
     return Status::Unavailable(std::string("fork: ") + std::strerror(errno));
   }
   if (pid == 0) {
+    // If the test or benchmark dies without running destructors (ctest
+    // timeout, SIGKILL), the kernel kills the child too: nothing is left
+    // running. (Tied to the spawning thread; spawn from a long-lived one.)
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
     dup2(fd, STDOUT_FILENO);
     dup2(fd, STDERR_FILENO);
     const int devnull = open("/dev/null", O_RDONLY);

@@ -1,6 +1,8 @@
 // A child process for multi-process tests and benchmarks: spawned with its
 // stdout/stderr appended to a log file, stopped by PID (never by name), and
-// always reaped -- the destructor SIGKILLs it if it is still running.
+// always reaped -- the destructor SIGKILLs it if it is still running, and the
+// kernel SIGKILLs it if the spawning thread dies first (PR_SET_PDEATHSIG), so
+// a killed or timed-out test leaves nothing running.
 //
 // Thread safety: not thread-safe; one owner.
 #ifndef CKRON_RAFT_TESTING_PROCESS_H_

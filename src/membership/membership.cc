@@ -5,6 +5,7 @@
 
 #include "common/log.h"
 #include "membership/asio_env.h"
+#include "membership/coalescer.h"
 #include "membership/serf.h"
 
 namespace ckron::membership {
@@ -101,6 +102,7 @@ struct Membership::Impl {
   std::unique_ptr<AsioEnv> env;
   GossipCounters counters;
   std::unique_ptr<Serf> serf;
+  std::unique_ptr<EventCoalescer> coalescer;  // between serf and subscribers
   std::thread thread;
 
   mutable std::mutex mu;
@@ -138,6 +140,11 @@ struct Membership::Impl {
   }
 
   void OnSerfEvent(const SerfEvent& e) {  // owner thread
+    Publish();  // the directory never waits for coalescing
+    coalescer->Push(e);
+  }
+
+  void Deliver(const SerfEvent& e) {  // owner thread, out of the coalescer
     MemberEvent out;
     switch (e.type) {
       case SerfEvent::Type::kMemberJoin: out.type = MemberEvent::Type::kJoin; break;
@@ -148,17 +155,27 @@ struct Membership::Impl {
       case SerfEvent::Type::kUser: out.type = MemberEvent::Type::kUser; break;
       case SerfEvent::Type::kQuery: return;  // acked by Serf; not surfaced
     }
-    if (!e.members.empty()) out.member = ToInfo(e.members.front());
     out.name = e.name;
     out.payload = e.payload;
     out.ltime = e.ltime;
-    Publish();
     std::vector<std::shared_ptr<EventSubscription>> targets;
     {
       std::lock_guard<std::mutex> lock(mu);
       targets = subs;
     }
-    for (auto& s : targets) s->Push(out);
+    // A coalesced batch carries several members: one event each.
+    std::vector<MemberEvent> events;
+    if (e.members.empty()) {
+      events.push_back(std::move(out));
+    } else {
+      for (const Member& m : e.members) {
+        events.push_back(out);
+        events.back().member = ToInfo(m);
+      }
+    }
+    for (auto& s : targets) {
+      for (const auto& ev : events) s->Push(ev);
+    }
   }
 
   void RetryJoin(std::vector<Address> addrs) {  // owner thread
@@ -184,6 +201,8 @@ Membership::~Membership() {
   if (!impl_) return;
   impl_->Call([this] {
     impl_->serf->Stop();
+    impl_->coalescer->Flush();  // subscribers get what was held
+    impl_->coalescer.reset();
     impl_->env->Close();
     return 0;
   });
@@ -227,6 +246,12 @@ Result<std::unique_ptr<Membership>> Membership::Start(MembershipOptions options)
   sc.reconnect_timeout = options.reconnect_timeout;
   sc.tombstone_timeout = options.tombstone_timeout;
   Impl* raw = impl.get();
+  impl->coalescer = std::make_unique<EventCoalescer>(
+      CoalesceOptions{.member_period = options.coalesce_period,
+                      .member_quiescent = options.quiescent_period,
+                      .user_period = options.user_coalesce_period,
+                      .user_quiescent = options.user_quiescent_period},
+      *impl->env, [raw](const SerfEvent& e) { raw->Deliver(e); });
   impl->serf = std::make_unique<Serf>(sc, ml, *impl->env, impl->counters,
                                       [raw](const SerfEvent& e) { raw->OnSerfEvent(e); });
   impl->work.emplace(asio::make_work_guard(impl->io));
@@ -275,6 +300,7 @@ Status Membership::Leave(std::chrono::milliseconds timeout) {
   asio::post(impl_->io, [this, p] {
     impl_->serf->Leave([this, p] {
       impl_->Publish();
+      impl_->coalescer->Flush();
       p->set_value();
     });
   });

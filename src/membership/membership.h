@@ -38,6 +38,19 @@ struct MembershipOptions {
   int retry_max = 0;                    // 0 = retry forever
   std::chrono::nanoseconds retry_interval = std::chrono::seconds(30);
   std::size_t event_queue_capacity = 1024;  // per subscription; oldest dropped when full
+  // Event coalescing, as Serf's agent and Dkron configure it (coalescer.h):
+  // member events are delivered in batches, at most `coalesce_period` after
+  // the first of a batch, or once `quiescent_period` passes without another;
+  // each member once per batch with its latest event, and a flap that ends
+  // where it began (failed, then join again) not at all. Longer periods
+  // absorb more flapping and tell subscribers later. Either one 0: every
+  // event at once. The member directory (Members()) never waits.
+  std::chrono::nanoseconds coalesce_period = std::chrono::seconds(3);
+  std::chrono::nanoseconds quiescent_period = std::chrono::seconds(1);
+  // The same for user events whose sender asked for coalescing: per event
+  // name, only the newest is delivered. Others are delivered at once.
+  std::chrono::nanoseconds user_coalesce_period = std::chrono::seconds(3);
+  std::chrono::nanoseconds user_quiescent_period = std::chrono::seconds(1);
 };
 
 

@@ -6,6 +6,7 @@
 //   ckron_member_node --name n1 --bind 127.0.0.1:7946 [--join a:p]...
 //       [--retry-join a:p --retry-max N --retry-interval-ms N]
 //       [--encrypt KEY] [--profile lan|wan|local] [--tag k=v]... [--status-file F]
+//       [--coalesce-ms N --quiescent-ms N]   (member and user events; 0 = off)
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -44,6 +45,8 @@ int main(int argc, char** argv) {
     else if (k == "--encrypt") o.keys.push_back(v);
     else if (k == "--profile") o.profile = v;
     else if (k == "--status-file") status_file = v;
+    else if (k == "--coalesce-ms") o.coalesce_period = o.user_coalesce_period = std::chrono::milliseconds(std::stoi(v));
+    else if (k == "--quiescent-ms") o.quiescent_period = o.user_quiescent_period = std::chrono::milliseconds(std::stoi(v));
     else if (k == "--tag") {
       const auto eq = v.find('=');
       o.tags[v.substr(0, eq)] = eq == std::string::npos ? "" : v.substr(eq + 1);

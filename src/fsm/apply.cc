@@ -31,12 +31,7 @@ class Applier {
   }
 
   // The job, made private to this state first if a snapshot shares it.
-  Job* Find(const std::string& name) {
-    auto it = s_.jobs_.find(name);
-    if (it == s_.jobs_.end()) return nullptr;
-    if (it->second.use_count() > 1) it->second = std::make_shared<const Job>(*it->second);
-    return const_cast<Job*>(it->second.get());  // sole owner: safe to change
-  }
+  Job* Find(const std::string& name) { return s_.jobs_.Mutable(name); }
   const Job* Peek(const std::string& name) const { return s_.FindJob(name); }
   void AddChild(const std::string& parent, const std::string& child);
   void RemoveChild(const std::string& parent, const std::string& child);
@@ -117,13 +112,13 @@ ApplyResult Applier::operator()(const PutJob& cmd) {
 
   const std::string old_parent = old != nullptr ? old->parent_job : "";
   const std::string name = job.name;
-  s_.jobs_[name] = std::make_shared<const Job>(std::move(job));
-  const std::string new_parent = s_.jobs_[name]->parent_job;
+  const std::string new_parent = job.parent_job;
+  s_.jobs_.Put(std::make_shared<const Job>(std::move(job)));
   if (old_parent != new_parent) {
     if (!old_parent.empty()) RemoveChild(old_parent, name);
     if (!new_parent.empty()) AddChild(new_parent, name);
   }
-  return {OkStatus(), {JobUpserted{name, timing_changed}}, s_.jobs_[name]};
+  return {OkStatus(), {JobUpserted{name, timing_changed}}, s_.ShareJob(name)};
 }
 
 ApplyResult Applier::operator()(const DeleteJob& cmd) {
@@ -144,7 +139,7 @@ ApplyResult Applier::operator()(const DeleteJob& cmd) {
   for (const std::string& id : ids) s_.executions_->Delete(deleted.name, id);
   s_.running_.erase(s_.running_.lower_bound({deleted.name, ""}),
                     s_.running_.lower_bound({deleted.name + '\0', ""}));
-  s_.jobs_.erase(cmd.name);
+  s_.jobs_.Erase(cmd.name);
   return {OkStatus(), {JobDeleted{cmd.name}}, std::move(deleted_ptr)};
 }
 

@@ -464,7 +464,12 @@ TEST(Determinism, SameLogSameState) {
     ASSERT_EQ(s1.CheckInvariants(), "");
   }
   EXPECT_TRUE(s1.SameReplicatedMemory(s2));
-  for (const auto& [name, job] : s1.jobs()) {
+  std::vector<std::string> job_names;
+  s1.jobs().ForEachByName([&](const Job& j) {
+    job_names.push_back(j.name);
+    return true;
+  });
+  for (const std::string& name : job_names) {
     std::vector<Execution> e1, e2;
     store1.Scan(name, true, [&](const Execution& x) { e1.push_back(x); return true; });
     store2.Scan(name, true, [&](const Execution& x) { e2.push_back(x); return true; });

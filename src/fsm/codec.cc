@@ -248,8 +248,22 @@ Result<Execution> DecodeExecution(std::string_view bytes) {
   return FromProto(p);
 }
 
+std::string EncodeJob(const Job& job) {
+  pb::Job p;
+  ToProto(job, &p);
+  return p.SerializeAsString();
+}
+
+Result<Job> DecodeJob(std::string_view bytes) {
+  pb::Job p;
+  if (!p.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return Status::InvalidArgument("bytes are not a job");
+  }
+  return FromProto(p);
+}
+
 SnapshotView TakeSnapshotView(const State& state) {
-  return {state.jobs(), state.running(), state.paused(), state.daily_stats(),
+  return {state.jobs().Freeze(), state.running(), state.paused(), state.daily_stats(),
           state.executions().OpenView()};
 }
 
@@ -269,10 +283,10 @@ void WriteSnapshot(const SnapshotView& view, const std::function<void(std::strin
   header->set_version(kCommandVersion);
   header->set_paused(view.paused);
   add();
-  for (const auto& [name, job] : view.jobs) {
-    ToProto(*job, record.mutable_job());
+  view.jobs.ForEach([&](const Job& job) {
+    ToProto(job, record.mutable_job());
     add();
-  }
+  });
   for (const auto& [key, r] : view.running) {
     pb::RunningExecution* p = record.mutable_running();
     p->set_job_name(key.first);
@@ -327,7 +341,7 @@ Status CheckSnapshotStart(std::string_view first_chunk) {
 }
 
 SnapshotReader::SnapshotReader(State* state) : state_(state) {
-  state_->jobs_.clear();
+  state_->jobs_.Clear();
   state_->running_.clear();
   state_->daily_stats_.clear();
   state_->paused_ = false;
@@ -383,9 +397,7 @@ Status SnapshotReader::Record(std::string_view bytes) {
       state_->paused_ = record.header().paused();
       break;
     case pb::SnapshotRecord::kJob: {
-      Job job = FromProto(record.job());
-      std::string name = job.name;
-      state_->jobs_[name] = std::make_shared<const Job>(std::move(job));
+      state_->jobs_.Put(std::make_shared<const Job>(FromProto(record.job())));
       ++jobs_;
       break;
     }

@@ -43,11 +43,16 @@ Outcome DecodeOutcome(std::string_view bytes);
 std::string EncodeExecution(const Execution& execution);
 Result<Execution> DecodeExecution(std::string_view bytes);
 
+// Jobs as the log and the Cluster RPCs carry them (fsm.proto Job).
+std::string EncodeJob(const Job& job);
+// kInvalidArgument for bytes that are not a job.
+Result<Job> DecodeJob(std::string_view bytes);
+
 // A consistent picture of the state at one log index, cheap to take on the
 // apply thread (it shares the jobs and asks the store for a read view) and
 // serialized later on any thread.
 struct SnapshotView {
-  State::JobMap jobs;
+  JobTable::Frozen jobs;
   State::RunningMap running;
   bool paused = false;
   std::map<absl::CivilDay, DayStats> daily_stats;

@@ -124,6 +124,15 @@ TEST(Codec, OutcomesCarryStatusAndJob) {
   EXPECT_EQ(DecodeOutcome("\xff\xff").status.code(), StatusCode::kInternal);
 }
 
+TEST(Codec, JobsRoundTripWithEveryField) {
+  const std::vector<Entry> all = EveryCommand();
+  const Job& j = std::get<PutJob>(all[0].command).job;
+  auto back = DecodeJob(EncodeJob(j));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, j);
+  EXPECT_EQ(DecodeJob("\xff\xff\xff").status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(Codec, RefusesGarbageAndNewerVersions) {
   EXPECT_EQ(DecodeEntry("\xff\xff\xff").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(DecodeEntry("").status().code(), StatusCode::kInvalidArgument);  // no command

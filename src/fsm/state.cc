@@ -4,14 +4,10 @@
 
 namespace ckron::fsm {
 
-const Job* State::FindJob(std::string_view name) const {
-  auto it = jobs_.find(name);
-  return it == jobs_.end() ? nullptr : it->second.get();
-}
+const Job* State::FindJob(std::string_view name) const { return jobs_.Find(name); }
 
 std::shared_ptr<const Job> State::ShareJob(std::string_view name) const {
-  auto it = jobs_.find(name);
-  return it == jobs_.end() ? nullptr : it->second;
+  return jobs_.Share(name);
 }
 
 bool State::SameReplicatedMemory(const State& other) const {
@@ -19,10 +15,13 @@ bool State::SameReplicatedMemory(const State& other) const {
       paused_ != other.paused_ || daily_stats_ != other.daily_stats_) {
     return false;
   }
-  for (auto a = jobs_.begin(), b = other.jobs_.begin(); a != jobs_.end(); ++a, ++b) {
-    if (a->first != b->first || !(*a->second == *b->second)) return false;
-  }
-  return true;
+  bool same = true;
+  jobs_.ForEachByName([&](const Job& job) {
+    const Job* theirs = other.FindJob(job.name);
+    same = theirs != nullptr && *theirs == job;
+    return same;
+  });
+  return same;
 }
 
 std::size_t State::RunningCount(std::string_view job_name) const {
@@ -35,30 +34,38 @@ std::size_t State::RunningCount(std::string_view job_name) const {
 }
 
 std::string State::CheckInvariants() const {
-  for (const auto& [name, ptr] : jobs_) {
-    const Job& job = *ptr;
-    if (name != job.name) return "job keyed \"" + name + "\" is named \"" + job.name + "\"";
-    if (!job.parent_job.empty()) {
-      const Job* parent = FindJob(job.parent_job);
-      if (parent == nullptr) return "job \"" + name + "\" has a missing parent";
-      if (std::count(parent->dependent_jobs.begin(), parent->dependent_jobs.end(), name) != 1) {
-        return "parent \"" + parent->name + "\" does not list \"" + name + "\" exactly once";
-      }
-    }
-    for (const std::string& child : job.dependent_jobs) {
-      const Job* c = FindJob(child);
-      if (c == nullptr || c->parent_job != name) {
-        return "\"" + name + "\" lists \"" + child + "\" which is not its child";
-      }
-    }
-    if (executions_->Count(name) > kMaxExecutionsPerJob + RunningCount(name)) {
-      return "job \"" + name + "\" keeps too many executions";
-    }
-  }
+  std::string problem;
+  jobs_.ForEachByName([&](const Job& job) {
+    problem = CheckJob(job);
+    return problem.empty();
+  });
+  if (!problem.empty()) return problem;
   for (const auto& [key, running] : running_) {
     if (FindJob(key.first) == nullptr) return "running execution of a missing job";
     auto stored = executions_->Get(key.first, key.second);
     if (!stored || !stored->running()) return "running execution not stored as running";
+  }
+  return "";
+}
+
+std::string State::CheckJob(const Job& job) const {
+  const std::string& name = job.name;
+  if (FindJob(name) != &job) return "job \"" + name + "\" is not filed under its name";
+  if (!job.parent_job.empty()) {
+    const Job* parent = FindJob(job.parent_job);
+    if (parent == nullptr) return "job \"" + name + "\" has a missing parent";
+    if (std::count(parent->dependent_jobs.begin(), parent->dependent_jobs.end(), name) != 1) {
+      return "parent \"" + parent->name + "\" does not list \"" + name + "\" exactly once";
+    }
+  }
+  for (const std::string& child : job.dependent_jobs) {
+    const Job* c = FindJob(child);
+    if (c == nullptr || c->parent_job != name) {
+      return "\"" + name + "\" lists \"" + child + "\" which is not its child";
+    }
+  }
+  if (executions_->Count(name) > kMaxExecutionsPerJob + RunningCount(name)) {
+    return "job \"" + name + "\" keeps too many executions";
   }
   return "";
 }

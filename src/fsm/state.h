@@ -21,6 +21,7 @@
 #include "absl/time/time.h"
 #include "fsm/execution_store.h"
 #include "fsm/job.h"
+#include "fsm/job_table.h"
 
 namespace ckron::fsm {
 
@@ -45,10 +46,6 @@ inline constexpr int kStatsDays = 400;
 
 class State {
  public:
-  // Jobs are shared, copy-on-write: a snapshot copies the map of pointers
-  // (cheap) and serializes it while applying continues; Apply clones a job
-  // before changing it if anyone else still holds it.
-  using JobMap = std::map<std::string, std::shared_ptr<const Job>, std::less<>>;
   using RunningKey = std::pair<std::string, std::string>;  // (job, execution id)
   using RunningMap = std::map<RunningKey, RunningExecution>;
 
@@ -58,7 +55,9 @@ class State {
   const Job* FindJob(std::string_view name) const;
   // The job, kept alive after later applies change or delete it.
   std::shared_ptr<const Job> ShareJob(std::string_view name) const;
-  const JobMap& jobs() const { return jobs_; }
+  // Jobs are copy-on-write (job_table.h): a snapshot freezes them cheaply
+  // and serializes them while applying continues.
+  const JobTable& jobs() const { return jobs_; }
   const RunningMap& running() const { return running_; }
   bool paused() const { return paused_; }
   const std::map<absl::CivilDay, DayStats>& daily_stats() const { return daily_stats_; }
@@ -80,7 +79,9 @@ class State {
   friend class Applier;
   friend class SnapshotReader;
 
-  JobMap jobs_;
+  std::string CheckJob(const Job& job) const;
+
+  JobTable jobs_;
   // Invariant: every key's job exists in jobs_.
   RunningMap running_;
   bool paused_ = false;

@@ -5,6 +5,8 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <filesystem>
+
 #include "common/check.h"
 #include "fsm/codec.h"
 
@@ -89,6 +91,9 @@ Result<std::unique_ptr<RocksExecutionStore>> RocksExecutionStore::Open(
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.cache_bytes);
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  std::error_code ec;
+  std::filesystem::create_directories(options.path, ec);
+  if (ec) return Status::Unavailable("execution store " + options.path + ": " + ec.message());
   // What an earlier run left is stale: the state machine rebuilds it.
   rocksdb::Status destroyed = rocksdb::DestroyDB(options.path, db_options);
   if (!destroyed.ok() && !destroyed.IsNotFound()) {

@@ -51,6 +51,9 @@ function(ckron_test name)
   gtest_discover_tests(${name}
     DISCOVERY_MODE PRE_TEST
     PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT})
+  if("unit" IN_LIST T_LABELS)
+    set_property(GLOBAL APPEND PROPERTY CKRON_UNIT_TESTS ${name})
+  endif()
 endfunction()
 
 # ckron_fuzzer(<name> SOURCES ... DEPS ...)

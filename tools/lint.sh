@@ -19,7 +19,8 @@ declare -A allowed=(
   [fsm]="common cron fsm"
   [storage]="common fsm storage"
   [replica]="common fsm raft replica storage"
-  [rpc]="common rpc"
+  [scheduler]="common cron fsm scheduler"
+  [rpc]="common fsm raft replica rpc"
   [node]="*"
   [cli]="*"
 )

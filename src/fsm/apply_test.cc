@@ -110,6 +110,13 @@ TEST_F(ApplyTest, PutJob_RefusesInvalidJobsWithDkronMessages) {
   conc.concurrency = "sometimes";
   EXPECT_EQ(Run(PutJob{conc}).status.message(),
             "invalid concurrency policy value, use \"allow\", \"forbid\" or \"replace\"");
+  Job misfire = MakeJob("a");
+  misfire.misfire_policy = "sometimes";
+  EXPECT_EQ(Run(PutJob{misfire}).status.message(),
+            "invalid misfire_policy value, use \"run_once\", \"skip\" or \"run_all\"");
+  Job deadline = MakeJob("a");
+  deadline.starting_deadline = absl::Seconds(-1);
+  EXPECT_EQ(Run(PutJob{deadline}).status.message(), "starting_deadline must not be negative");
   Job tz = MakeJob("a");
   tz.timezone = "Mars/Olympus";
   EXPECT_EQ(Run(PutJob{tz}).status.message(), "unknown time zone \"Mars/Olympus\"");

@@ -45,6 +45,10 @@ void ToProto(const Job& j, pb::Job* p) {
   p->set_schedule_anchor_ns(Ns(j.schedule_anchor));
   if (j.last_fire) p->set_last_fire_ns(Ns(*j.last_fire));
   p->set_status_group(j.status_group);
+  p->set_misfire_policy(j.misfire_policy);
+  if (j.starting_deadline) {
+    p->set_starting_deadline_ns(absl::ToInt64Nanoseconds(*j.starting_deadline));
+  }
 }
 
 Job FromProto(const pb::Job& p) {
@@ -80,6 +84,8 @@ Job FromProto(const pb::Job& p) {
   j.schedule_anchor = FromNs(p.schedule_anchor_ns());
   if (p.has_last_fire_ns()) j.last_fire = FromNs(p.last_fire_ns());
   j.status_group = p.status_group();
+  j.misfire_policy = p.misfire_policy();
+  if (p.has_starting_deadline_ns()) j.starting_deadline = absl::Nanoseconds(p.starting_deadline_ns());
   return j;
 }
 

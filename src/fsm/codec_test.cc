@@ -53,6 +53,8 @@ std::vector<Entry> EveryCommand() {
   j.schedule_anchor = At(6);
   j.last_fire = At(7);
   j.status_group = 8;
+  j.misfire_policy = "run_all";
+  j.starting_deadline = absl::Seconds(90);
   Execution running = Exec("job-1", "n1", At(10), 99);
   running.attempt = 2;
   Execution done = running;

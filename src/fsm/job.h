@@ -68,6 +68,12 @@ struct Job {
   std::optional<absl::Time> last_fire;
   // ckron: the group (trigger id) whose outcome `status` reports.
   std::int64_t status_group = 0;
+  // ckron: what a new leader does with fires that were due while there was
+  // none (semantics §3): "run_once" (or ""), "skip", "run_all".
+  std::string misfire_policy;
+  // ckron: for run_once, the newest missed fire runs only if it is at most
+  // this old; nullopt = the default (60 s).
+  std::optional<absl::Duration> starting_deadline;
 
   friend bool operator==(const Job&, const Job&) = default;
 };

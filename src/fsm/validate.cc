@@ -66,6 +66,14 @@ Status ValidateJob(const Job& job) {
       return Status::InvalidArgument("can't parse job schedule: " + s.status().message());
     }
   }
+  if (job.misfire_policy != "" && job.misfire_policy != "run_once" &&
+      job.misfire_policy != "skip" && job.misfire_policy != "run_all") {
+    return Status::InvalidArgument(
+        "invalid misfire_policy value, use \"run_once\", \"skip\" or \"run_all\"");
+  }
+  if (job.starting_deadline && *job.starting_deadline < absl::ZeroDuration()) {
+    return Status::InvalidArgument("starting_deadline must not be negative");
+  }
   if (job.concurrency != "" && job.concurrency != "allow" && job.concurrency != "forbid" &&
       job.concurrency != "replace") {
     return Status::InvalidArgument(

@@ -27,13 +27,17 @@ void BroadcastQueue::Queue(std::string key, std::string msg, std::function<void(
 
 bool BroadcastQueue::HasFresh() const { return !items_.empty() && items_.begin()->first.first == 0; }
 
-std::vector<std::string> BroadcastQueue::Get(int overhead, int limit, int num_nodes) {
+std::vector<std::string> BroadcastQueue::Get(int overhead, int limit, int num_nodes, int sent_below) {
   std::vector<std::string> out;
+  if (items_.empty()) return out;
   const int max_transmits = std::max(1, RetransmitLimit(retransmit_mult_, num_nodes));
   int used = 0;
-  std::vector<std::pair<Order, Item>> taken;
+  // Taken messages are re-keyed by moving their map nodes (no allocation);
+  // they go back in after the scan so one Get never sends a message twice.
+  std::vector<decltype(items_)::node_type> taken;
   int misses = 0;
   for (auto it = items_.begin(); it != items_.end() && misses < 32;) {
+    if (it->first.first >= sent_below) break;  // ordered by transmissions: the rest are older news
     const int need = static_cast<int>(it->second.msg.size()) + overhead;
     if (used + need > limit) {
       ++misses;  // try a few smaller ones, then stop scanning
@@ -42,20 +46,22 @@ std::vector<std::string> BroadcastQueue::Get(int overhead, int limit, int num_no
     }
     used += need;
     out.push_back(it->second.msg);
-    taken.emplace_back(it->first, std::move(it->second));
-    it = items_.erase(it);
+    auto next = std::next(it);
+    taken.push_back(items_.extract(it));
+    it = next;
   }
   std::vector<std::function<void()>> done;
-  for (auto& [order, item] : taken) {
-    const int transmits = order.first + 1;
+  for (auto& node : taken) {
+    const int transmits = node.key().first + 1;
+    Item& item = node.mapped();
     if (transmits >= max_transmits) {
       if (!item.key.empty()) by_key_.erase(item.key);
       if (item.finished) done.push_back(std::move(item.finished));
       continue;
     }
-    const Order next{transmits, order.second};
-    if (!item.key.empty()) by_key_[item.key] = next;
-    items_.emplace(next, std::move(item));
+    node.key() = Order{transmits, node.key().second};
+    if (!item.key.empty()) by_key_.find(item.key)->second = node.key();
+    items_.insert(std::move(node));
   }
   for (auto& f : done) f();
   return out;

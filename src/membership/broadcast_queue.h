@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -28,8 +29,10 @@ class BroadcastQueue {
 
   // Takes as many messages as fit in `limit` bytes, counting `overhead`
   // extra bytes per message, and counts one transmission for each.
-  // `num_nodes` sets the retransmit limit.
-  std::vector<std::string> Get(int overhead, int limit, int num_nodes);
+  // `num_nodes` sets the retransmit limit. Only messages sent fewer than
+  // `sent_below` times so far are taken (eager gossip sends only news).
+  std::vector<std::string> Get(int overhead, int limit, int num_nodes,
+                               int sent_below = std::numeric_limits<int>::max());
 
   // Drops the oldest-sent messages until at most `max` remain.
   void Prune(std::size_t max);

@@ -1,9 +1,8 @@
 #include "membership/lzw.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
-#include <unordered_map>
-#include <vector>
 
 namespace ckron::membership::lzw {
 namespace {
@@ -37,6 +36,48 @@ class BitWriter {
   unsigned nbits_ = 0;
 };
 
+// The compressor's dictionary, (prefix code, next byte) -> code: a flat
+// open-addressing table reused across calls on one thread. Entries carry the
+// generation of the dictionary they belong to, so starting over (a new call,
+// or a clear code every 3839 codes) costs one increment instead of a wipe.
+// Every packet memberlist sends is trial-compressed, so this is hot.
+class Dictionary {
+ public:
+  void Reset() {
+    if (++gen_ == 0) {  // wrapped: stale entries could look current again
+      slots_.fill(0);
+      gen_ = 1;
+    }
+  }
+  // The code for `key`, or kNone.
+  std::uint32_t Find(std::uint32_t key) const {
+    for (std::uint32_t i = Hash(key);; i = (i + 1) & kMask) {
+      const std::uint64_t s = slots_[i];
+      if (Gen(s) != gen_) return kNone;
+      if (Key(s) == key) return Value(s);
+    }
+  }
+  // REQUIRES: `key` is absent; at most kMaxCode entries per generation.
+  void Insert(std::uint32_t key, std::uint32_t code) {
+    std::uint32_t i = Hash(key);
+    while (Gen(slots_[i]) == gen_) i = (i + 1) & kMask;
+    slots_[i] = static_cast<std::uint64_t>(gen_) << 32 | static_cast<std::uint64_t>(key) << 12 | code;
+  }
+  static constexpr std::uint32_t kNone = UINT32_MAX;
+
+ private:
+  // 8192 slots for at most 4096 codes: probe chains stay short.
+  static constexpr std::uint32_t kBits = 13;
+  static constexpr std::uint32_t kMask = (1u << kBits) - 1;
+  static std::uint32_t Hash(std::uint32_t key) { return (key * 2654435761u) >> (32 - kBits); }
+  static std::uint32_t Gen(std::uint64_t s) { return static_cast<std::uint32_t>(s >> 32); }
+  static std::uint32_t Key(std::uint64_t s) { return static_cast<std::uint32_t>(s >> 12) & 0xfffff; }
+  static std::uint32_t Value(std::uint64_t s) { return static_cast<std::uint32_t>(s) & 0xfff; }
+
+  std::array<std::uint64_t, 1u << kBits> slots_{};  // gen:32 | key:20 | code:12; gen 0 = empty
+  std::uint32_t gen_ = 0;
+};
+
 }  // namespace
 
 // Mirrors the code assignment of Go's lzw.Writer: after emitting a code the
@@ -49,8 +90,9 @@ std::string Compress(std::string_view in) {
   unsigned width = 9;
   std::uint32_t hi = kEof;
   std::uint32_t overflow = 1u << 9;
-  std::unordered_map<std::uint32_t, std::uint32_t> table;  // prefix<<8|byte -> code
-  table.reserve(std::min<std::size_t>(4096, in.size()));
+  thread_local Dictionary table;  // prefix<<8|byte -> code
+  table.Reset();
+  out.reserve(in.size() / 2 + 16);
   w.Write(kClear, width);
   if (in.empty()) {
     w.Write(kEof, width);
@@ -68,7 +110,7 @@ std::string Compress(std::string_view in) {
       width = 9;
       hi = kEof;
       overflow = 1u << 9;
-      table.clear();
+      table.Reset();
       return false;
     }
     return true;
@@ -77,15 +119,14 @@ std::string Compress(std::string_view in) {
   for (std::size_t i = 1; i < in.size(); ++i) {
     const std::uint32_t lit = static_cast<std::uint8_t>(in[i]);
     const std::uint32_t key = code << 8 | lit;
-    auto it = table.find(key);
-    if (it != table.end()) {
-      code = it->second;
+    if (const std::uint32_t known = table.Find(key); known != Dictionary::kNone) {
+      code = known;
       continue;
     }
     w.Write(code, width);
     code = lit;
     if (!inc_hi()) continue;
-    table.emplace(key, hi);
+    table.Insert(key, hi);
   }
   w.Write(code, width);
   inc_hi();
@@ -98,7 +139,8 @@ Result<std::string> Decompress(std::string_view in, std::size_t max_out) {
   std::string out;
   std::array<std::uint16_t, 1u << kMaxWidth> prefix{};
   std::array<std::uint8_t, 1u << kMaxWidth> suffix{};
-  std::vector<std::uint8_t> scratch(1u << kMaxWidth);
+  std::array<std::uint8_t, 1u << kMaxWidth> scratch;  // written back to front before it is read
+  out.reserve(std::min(max_out, in.size() * 3));
   unsigned width = 9;
   std::uint32_t hi = kEof;
   std::uint32_t overflow = 1u << width;

@@ -21,7 +21,16 @@ struct Memberlist::Suspicion {
   Nanos change_time{0};
   std::set<std::string, std::less<>> confirmations;
   Env::TimerId timer = 0;
+  Env::TimerId check = 0;  // verify_suspects: the next check
 };
+
+void Memberlist::DropSuspicion(const std::string& node) {
+  auto it = suspicions_.find(node);
+  if (it == suspicions_.end()) return;
+  env_.Cancel(it->second->timer);
+  env_.Cancel(it->second->check);
+  suspicions_.erase(it);
+}
 
 Status ApplyProfile(std::string_view profile, MemberlistConfig* c) {
   MemberlistConfig d;  // LAN defaults
@@ -35,7 +44,11 @@ Status ApplyProfile(std::string_view profile, MemberlistConfig* c) {
   c->gossip_nodes = d.gossip_nodes;
   c->gossip_interval = d.gossip_interval;
   c->gossip_to_the_dead_time = d.gossip_to_the_dead_time;
+  c->suspicion_scale_cap = d.suspicion_scale_cap;
   if (profile == "lan" || profile.empty()) return OkStatus();
+  // wan and local keep memberlist's timings exactly, log10 n scaling too;
+  // only lan is tuned (docs/membership.md).
+  c->suspicion_scale_cap = 0;
   if (profile == "wan") {  // memberlist DefaultWANConfig
     c->tcp_timeout = 30s;
     c->suspicion_mult = 6;
@@ -63,6 +76,29 @@ Status ApplyProfile(std::string_view profile, MemberlistConfig* c) {
                                  "' (want lan, wan or local)");
 }
 
+MemberlistConfig MemberlistLanConfig() {
+  MemberlistConfig c;
+  c.tcp_timeout = 10s;
+  c.indirect_checks = 3;
+  c.retransmit_mult = 4;
+  c.suspicion_mult = 4;
+  c.suspicion_max_timeout_mult = 6;
+  c.push_pull_interval = 30s;
+  c.probe_timeout = 500ms;
+  c.probe_interval = 1s;
+  c.awareness_max_multiplier = 8;
+  c.gossip_nodes = 3;
+  c.gossip_interval = 200ms;
+  c.gossip_to_the_dead_time = 30s;
+  c.eager_gossip = false;
+  c.stale_answers = false;
+  c.verify_suspects = false;
+  c.join_sync_delay = 0s;
+  c.suspect_probers = 0;
+  c.suspicion_scale_cap = 0;
+  return c;
+}
+
 Memberlist::Memberlist(MemberlistConfig config, Env& env, MemberlistDelegate& delegate,
                        GossipCounters& counters)
     : config_(std::move(config)),
@@ -78,8 +114,7 @@ void Memberlist::Stop() {
   tickers_.clear();
   for (auto& [seq, h] : ack_handlers_) env_.Cancel(h.timer);
   ack_handlers_.clear();
-  for (auto& [name, s] : suspicions_) env_.Cancel(s->timer);
-  suspicions_.clear();
+  while (!suspicions_.empty()) DropSuspicion(suspicions_.begin()->first);
   alive_token_ = std::make_shared<bool>(true);  // orphans pending callbacks
   started_ = false;
 }
@@ -116,6 +151,18 @@ void Memberlist::CheckInvariants() const {
   }
   CKRON_CHECK(awareness_ >= 0 && awareness_ < std::max(1, config_.awareness_max_multiplier));
   if (started_) CKRON_CHECK(Find(config_.name) != nullptr);
+}
+
+void Memberlist::TEST_MergeFrom(const Memberlist& other) {
+  std::vector<wire::PushNodeState> remote;
+  remote.reserve(other.nodes_.size());
+  for (const auto& n : other.nodes_) {
+    remote.push_back(wire::PushNodeState{
+        .name = n->name, .addr = n->addr.ip, .port = n->addr.port, .meta = n->meta,
+        .incarnation = n->incarnation, .state = static_cast<wire::NodeStateType>(n->status),
+        .vsn = VsnVec(n->vsn)});
+  }
+  MergeState(remote);
 }
 
 void Memberlist::Broadcast(const std::string& key, std::string msg, std::function<void()> notify) {
@@ -191,10 +238,7 @@ void Memberlist::AliveNode(const wire::Alive& a, std::function<void()> notify, b
   if (a.incarnation <= state->incarnation && !is_local && !updates_node) return;
   if (a.incarnation < state->incarnation && is_local) return;
 
-  if (auto s = suspicions_.find(a.node); s != suspicions_.end()) {
-    env_.Cancel(s->second->timer);
-    suspicions_.erase(s);
-  }
+  DropSuspicion(a.node);
   const NodeStatus old_status = state->status;
   const std::string old_meta = state->meta;
   if (!bootstrap && is_local) {
@@ -222,11 +266,14 @@ void Memberlist::AliveNode(const wire::Alive& a, std::function<void()> notify, b
 }
 
 // memberlist state.go suspectNode, with Lifeguard's dynamic timeout.
-void Memberlist::SuspectNode(const wire::Suspect& s) {
+void Memberlist::SuspectNode(const wire::Suspect& s, const Address* sender) {
   auto it = node_map_.find(s.node);
   if (it == node_map_.end()) return;
   NodeState& state = *it->second;
-  if (s.incarnation < state.incarnation) return;
+  if (s.incarnation < state.incarnation) {
+    if (sender != nullptr) AnswerStaleAccusation(state, *sender);
+    return;
+  }
 
   if (auto sit = suspicions_.find(s.node); sit != suspicions_.end()) {
     Suspicion& sus = *sit->second;
@@ -256,6 +303,7 @@ void Memberlist::SuspectNode(const wire::Suspect& s) {
   if (state.name == config_.name) {
     Refute(state, s.incarnation);
     Log()->warn("refuting a suspect message from {}", s.from);
+    if (sender != nullptr) AnswerStaleAccusation(state, *sender);  // and tell the messenger at once
     return;
   }
   Broadcast(s.node, wire::Encode(s));
@@ -268,7 +316,8 @@ void Memberlist::SuspectNode(const wire::Suspect& s) {
   sus->k = config_.suspicion_mult - 2;
   const int n = NumAliveEstimate();
   if (n - 2 < sus->k) sus->k = 0;
-  const double scale = std::max(1.0, std::log10(std::max(1.0, static_cast<double>(n))));
+  double scale = std::max(1.0, std::log10(std::max(1.0, static_cast<double>(n))));
+  if (config_.suspicion_scale_cap > 0) scale = std::min(scale, config_.suspicion_scale_cap);
   sus->min = Nanos(static_cast<std::int64_t>(config_.suspicion_mult * scale *
                                              static_cast<double>(config_.probe_interval.count())));
   sus->max = sus->min * config_.suspicion_max_timeout_mult;
@@ -281,12 +330,58 @@ void Memberlist::SuspectNode(const wire::Suspect& s) {
   sus->timer = env_.After(sus->k < 1 ? sus->min : sus->max, [this, tok, node, change] {
     if (!tok.expired()) OnSuspicionTimeout(node, change);
   });
+  Suspicion& ref = *sus;
   suspicions_[s.node] = std::move(sus);
+  // verify_suspects: before our timer can fire, ask the suspect ourselves.
+  if (config_.verify_suspects) ScheduleCheck(ref, node, ref.min / 2);
 
-  if (config_.probe_on_suspect && s.from != config_.name) {
-    priority_probe_ = s.node;
-    if (!probing_ && started_) ProbeNode(s.node), priority_probe_.clear();
+  // Suspect probers: a few nodes re-probe a fresh suspect at once, so a
+  // dead node collects the independent confirmations that shorten its
+  // timeout within about one probe interval. Each node that hears the
+  // suspicion volunteers with probability suspect_probers / (n - 2): a
+  // bounded number of probes whatever the cluster size, and so a bounded
+  // chance that packet loss alone confirms a live node.
+  if (config_.suspect_probers > 0 && s.from != config_.name && started_) {
+    const double others = std::max(1.0, static_cast<double>(n - 2));
+    const double p = std::min(1.0, config_.suspect_probers / others);
+    const double roll = static_cast<double>(env_.Random() >> 11) * 0x1.0p-53;
+    if (roll < p) {
+      priority_probe_ = s.node;
+      if (!probing_) ProbeNode(s.node), priority_probe_.clear();
+    }
   }
+}
+
+// verify_suspects: ping the suspect with the accusation attached. A live
+// suspect that refuted already answers with its newer alive message
+// (AnswerStaleAccusation); one that had not heard refutes now and answers
+// too. A dead one answers nothing, and our timer runs on.
+void Memberlist::ScheduleCheck(Suspicion& sus, const std::string& node, Nanos at) {
+  std::weak_ptr<bool> tok = alive_token_;
+  const Nanos change = sus.change_time;
+  sus.check = env_.After(at - (env_.Now() - sus.start), [this, tok, node, change, at] {
+    if (tok.expired()) return;
+    auto it = suspicions_.find(node);
+    if (it == suspicions_.end() || it->second->change_time != change) return;
+    Suspicion& s = *it->second;
+    s.check = 0;
+    CheckSuspect(node, change);
+    // At 1/2 and 3/4 of the minimum timeout, then at doubling intervals
+    // until the maximum: a few packets for a dead suspect (its
+    // confirmations soon cut the timeout to the minimum), and repeated
+    // chances for a live one whose answer the network dropped.
+    const Nanos next = at == s.min / 2 ? s.min * 3 / 4 : at * 2;
+    if (next < s.max) ScheduleCheck(s, node, next);
+  });
+}
+
+void Memberlist::CheckSuspect(const std::string& node, Nanos change_time) {
+  const NodeState* n = Find(node);
+  if (n == nullptr || n->status != NodeStatus::kSuspect || n->state_change != change_time) return;
+  const wire::Ping ping{.seq_no = NextSeq(), .node = node, .source_addr = config_.advertise.ip,
+                        .source_port = config_.advertise.port, .source_node = config_.name};
+  const wire::Suspect accusation{.incarnation = n->incarnation, .node = node, .from = config_.name};
+  SendRaw(n->addr, wire::MakeCompound({wire::Encode(ping), wire::Encode(accusation)}), n);
 }
 
 void Memberlist::OnSuspicionTimeout(const std::string& node, Nanos change_time) {
@@ -302,20 +397,21 @@ void Memberlist::OnSuspicionTimeout(const std::string& node, Nanos change_time) 
 }
 
 // memberlist state.go deadNode.
-void Memberlist::DeadNode(const wire::Dead& d) {
+void Memberlist::DeadNode(const wire::Dead& d, const Address* sender) {
   auto it = node_map_.find(d.node);
   if (it == node_map_.end()) return;
   NodeState& state = *it->second;
-  if (d.incarnation < state.incarnation) return;
-  if (auto s = suspicions_.find(d.node); s != suspicions_.end()) {
-    env_.Cancel(s->second->timer);
-    suspicions_.erase(s);
+  if (d.incarnation < state.incarnation) {
+    if (sender != nullptr) AnswerStaleAccusation(state, *sender);
+    return;
   }
+  DropSuspicion(d.node);
   if (state.DeadOrLeft()) return;
   if (state.name == config_.name) {
     if (!left_) {
       Refute(state, d.incarnation);
       Log()->warn("refuting a dead message from {}", d.from);
+      if (sender != nullptr) AnswerStaleAccusation(state, *sender);
       return;
     }
   }
@@ -324,6 +420,17 @@ void Memberlist::DeadNode(const wire::Dead& d) {
   state.status = d.node == d.from ? NodeStatus::kLeft : NodeStatus::kDead;
   state.state_change = env_.Now();
   delegate_.NotifyLeave(state);
+}
+
+// ckron addition (stale_answers, see memberlist.h): the sender of an
+// accusation we know to be refuted missed the refutation; tell it.
+void Memberlist::AnswerStaleAccusation(const NodeState& state, const Address& sender) {
+  if (!config_.stale_answers || left_) return;
+  if (state.status != NodeStatus::kAlive && state.status != NodeStatus::kSuspect) return;
+  if (sender == config_.advertise) return;
+  wire::Alive a{.incarnation = state.incarnation, .node = state.name, .addr = state.addr.ip,
+                .port = state.addr.port, .meta = state.meta, .vsn = VsnVec(state.vsn)};
+  SendMsg(sender, wire::Encode(a), nullptr);
 }
 
 void Memberlist::MergeState(const std::vector<wire::PushNodeState>& remote) {
@@ -422,7 +529,7 @@ void Memberlist::HandleLeaf(const Address& from, wire::MsgType type, std::string
     case wire::MsgType::kSuspect: {
       auto m = wire::DecodeBody<wire::Suspect>(body);
       if (!m.ok()) return malformed(m.status());
-      return SuspectNode(*m);
+      return SuspectNode(*m, &from);
     }
     case wire::MsgType::kAlive: {
       auto m = wire::DecodeBody<wire::Alive>(body);
@@ -433,7 +540,7 @@ void Memberlist::HandleLeaf(const Address& from, wire::MsgType type, std::string
     case wire::MsgType::kDead: {
       auto m = wire::DecodeBody<wire::Dead>(body);
       if (!m.ok()) return malformed(m.status());
-      return DeadNode(*m);
+      return DeadNode(*m, &from);
     }
     case wire::MsgType::kUser:
       if (!body.empty()) delegate_.NotifyMsg(body);
@@ -605,13 +712,13 @@ std::optional<std::string> Memberlist::OnStream(const Address& from, std::string
 
 // ------------------------------------------------------------ sending
 
-std::vector<std::string> Memberlist::GetBroadcasts(int overhead, int limit) {
-  std::vector<std::string> out = broadcasts_.Get(overhead, limit, NumAliveEstimate());
+std::vector<std::string> Memberlist::GetBroadcasts(int overhead, int limit, int sent_below) {
+  std::vector<std::string> out = broadcasts_.Get(overhead, limit, NumAliveEstimate(), sent_below);
   int used = 0;
   for (const auto& m : out) used += static_cast<int>(m.size()) + overhead;
   const int avail = limit - used;
   if (avail > overhead + 1) {
-    for (auto& m : delegate_.GetBroadcasts(overhead + 1, avail)) {
+    for (auto& m : delegate_.GetBroadcasts(overhead + 1, avail, sent_below)) {
       out.push_back(std::string(1, static_cast<char>(wire::MsgType::kUser)) + m);
     }
   }

@@ -62,8 +62,8 @@ void Memberlist::SetAckHandler(std::uint32_t seq, AckHandler h, Nanos timeout) {
   ack_handlers_[seq] = std::move(h);
 }
 
-std::vector<NodeState*> Memberlist::RandomNodes(
-    int k, const std::function<bool(const NodeState&)>& exclude) {
+template <typename Exclude>
+std::vector<NodeState*> Memberlist::RandomNodes(int k, const Exclude& exclude) {
   std::vector<NodeState*> out;
   const std::size_t n = nodes_.size();
   for (std::size_t i = 0; i < 3 * n && static_cast<int>(out.size()) < k; ++i) {
@@ -237,7 +237,7 @@ void Memberlist::GossipTick() {
 
 // memberlist state.go gossip: send queued broadcasts to k random live (or
 // recently dead) nodes.
-void Memberlist::Gossip() {
+void Memberlist::Gossip(bool eager) {
   const Nanos now = env_.Now();
   auto targets = RandomNodes(config_.gossip_nodes, [&](const NodeState& n) {
     if (n.name == config_.name) return true;
@@ -253,9 +253,17 @@ void Memberlist::Gossip() {
   });
   int avail = config_.udp_buffer_size - 2;
   if (config_.keyring->enabled()) avail -= static_cast<int>(Keyring::kOverheadV1);
-  for (NodeState* node : targets) {
-    std::vector<std::string> msgs = GetBroadcasts(2, avail);
-    if (msgs.empty()) return;
+  for (std::size_t j = 0; j < targets.size(); ++j) {
+    NodeState* node = targets[j];
+    // Eager: only what has reached fewer nodes than this round so far, so
+    // news goes out at once while its retransmissions keep the regular
+    // gossip pace (spread over time, they reach nodes that need them later).
+    const int below = eager ? static_cast<int>(j) + 1 : std::numeric_limits<int>::max();
+    std::vector<std::string> msgs = GetBroadcasts(2, avail, below);
+    if (msgs.empty()) {
+      if (eager) continue;
+      return;
+    }
     if (msgs.size() > 255) msgs.resize(255);
     if (msgs.size() == 1) {
       SendRaw(node->addr, std::move(msgs[0]), node);
@@ -274,7 +282,7 @@ void Memberlist::ScheduleEagerGossip() {
   env_.After(config_.gossip_interval / 20, [this, tok] {
     if (tok.expired()) return;
     eager_pending_ = false;
-    Gossip();
+    Gossip(/*eager=*/true);
   });
 }
 
@@ -290,6 +298,10 @@ void Memberlist::PushPullTick() {
   tickers_.push_back(env_.After(interval, [this, tok] {
     if (!tok.expired()) PushPullTick();
   }));
+  PushPullRandom();
+}
+
+void Memberlist::PushPullRandom() {
   auto peer = RandomNodes(1, [&](const NodeState& s) {
     return s.name == config_.name || s.status != NodeStatus::kAlive;
   });
@@ -339,7 +351,16 @@ void Memberlist::Join(const std::vector<Address>& addrs, std::function<void(int,
                       tally->last = s;
                       Log()->warn("push/pull with {} failed: {}", a.ToString(), s.message());
                     }
-                    if (--tally->pending == 0 && tally->done) tally->done(tally->ok, tally->last);
+                    if (--tally->pending > 0) return;
+                    // join_sync_delay: a node that joined during a join storm
+                    // missed the news gossiped before anyone knew it; one
+                    // more push/pull once the storm is over fetches it.
+                    if (tally->done && tally->ok > 0 && config_.join_sync_delay > 0s) {
+                      env_.After(config_.join_sync_delay, [this, tok] {
+                        if (!tok.expired() && !left_) PushPullRandom();
+                      });
+                    }
+                    if (tally->done) tally->done(tally->ok, tally->last);
                   });
   }
 }

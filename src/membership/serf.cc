@@ -56,6 +56,13 @@ void Serf::Stop() {
   alive_token_ = std::make_shared<bool>(true);
 }
 
+void Serf::TEST_DropBroadcasts() {
+  broadcasts_.Prune(0);
+  event_broadcasts_.Prune(0);
+  query_broadcasts_.Prune(0);
+  memberlist_->TEST_DropBroadcasts();
+}
+
 void Serf::Start() {
   memberlist_->Start();
   Every(env_, config_.reap_interval, alive_token_, [this] { Reap(); });
@@ -434,13 +441,13 @@ void Serf::NotifyMsg(std::string_view buf) {
   if (rebroadcast) QueueBroadcast(*queue, std::string(buf));
 }
 
-std::vector<std::string> Serf::GetBroadcasts(int overhead, int limit) {
+std::vector<std::string> Serf::GetBroadcasts(int overhead, int limit, int sent_below) {
   const int n = memberlist_->NumAliveEstimate();
-  std::vector<std::string> out = broadcasts_.Get(overhead, limit, n);
+  std::vector<std::string> out = broadcasts_.Get(overhead, limit, n, sent_below);
   int used = 0;
   for (const auto& m : out) used += static_cast<int>(m.size()) + overhead;
   for (BroadcastQueue* q : {&query_broadcasts_, &event_broadcasts_}) {
-    for (auto& m : q->Get(overhead, limit - used, n)) {
+    for (auto& m : q->Get(overhead, limit - used, n, sent_below)) {
       used += static_cast<int>(m.size()) + overhead;
       out.push_back(std::move(m));
     }

@@ -86,11 +86,14 @@ class Serf final : public MemberlistDelegate {
   Memberlist& memberlist() { return *memberlist_; }
   const std::map<std::string, std::string>& tags() const { return config_.tags; }
   void Stop();
+  // Test hook (simulation): forgets everything queued for gossip, here and
+  // in the memberlist below.
+  void TEST_DropBroadcasts();
 
   // MemberlistDelegate.
   std::string NodeMeta() override;
   void NotifyMsg(std::string_view msg) override;
-  std::vector<std::string> GetBroadcasts(int overhead, int limit) override;
+  std::vector<std::string> GetBroadcasts(int overhead, int limit, int sent_below) override;
   bool HasFreshBroadcasts() override;
   std::string LocalState(bool join) override;
   void MergeRemoteState(std::string_view state, bool join) override;

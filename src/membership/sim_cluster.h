@@ -39,6 +39,16 @@ class SimCluster {
     return *nodes_.back();
   }
 
+  // Seeds a converged, quiet cluster of nodes [0, n) that were Add()ed but
+  // never joined: every node learns every other through the push/pull merge
+  // path, then all gossip queues are dropped. What a long-settled cluster
+  // looks like, without simulating the O(n^2) join storm that builds it.
+  void SeedConverged(int n) {
+    for (int i = 1; i < n; ++i) node(0).memberlist().TEST_MergeFrom(node(i).memberlist());
+    for (int i = 1; i < n; ++i) node(i).memberlist().TEST_MergeFrom(node(0).memberlist());
+    for (int i = 0; i < n; ++i) node(i).TEST_DropBroadcasts();
+  }
+
   Serf& node(int i) { return *nodes_[static_cast<std::size_t>(i)]; }
   std::size_t size() const { return nodes_.size(); }
   SimNetwork& net() { return net_; }

@@ -13,6 +13,7 @@
 #include <memory>
 #include <queue>
 #include <random>
+#include <unordered_set>
 #include <vector>
 
 #include "membership/env.h"
@@ -21,7 +22,7 @@ namespace ckron::membership {
 
 struct SimOptions {
   std::uint64_t seed = 1;
-  double loss = 0.0;          // probability a datagram is dropped
+  double loss = 0.0;          // probability a datagram or a TCP segment is dropped
   Nanos min_latency = 200us;  // one-way latency, uniform in [min, max]
   Nanos max_latency = 2ms;
 };
@@ -37,6 +38,9 @@ class SimNetwork {
   void Attach(const Address& addr, Inbox* inbox);
   // A crashed node receives nothing and its timers stop firing.
   void Crash(const Address& addr);
+  // While `on`, nothing sent to `addr` arrives (a one-way partition: it
+  // still sends, and its timers run). Connects to it time out.
+  void BlockInbound(const Address& addr, bool on);
 
   // Runs events until virtual time `until` (absolute, since start).
   void RunUntil(Nanos until);
@@ -44,7 +48,8 @@ class SimNetwork {
   void set_loss(double loss) { options_.loss = loss; }
 
   std::uint64_t bytes_sent(const Address& a) const;
-  std::uint64_t total_bytes() const { return total_bytes_; }
+  std::uint64_t total_bytes() const { return total_bytes_; }  // datagrams + streams
+  std::uint64_t stream_bytes() const { return stream_bytes_; }
 
  private:
   class NodeEnv;
@@ -58,6 +63,10 @@ class SimNetwork {
   };
   void Schedule(Nanos at, std::uint64_t timer_id, std::function<void()> fn);
   Nanos Latency();
+  bool Lost();
+  // One TCP segment's delivery delay: latency plus a retransmission timeout
+  // (starting at `rto`, doubling) for each time it is lost.
+  Nanos SegmentDelay(Nanos rto);
   bool Up(const Address& a) const;
 
   SimOptions options_;
@@ -66,8 +75,9 @@ class SimNetwork {
   std::uint64_t seq_ = 0;
   std::uint64_t next_timer_ = 0;
   std::uint64_t total_bytes_ = 0;
+  std::uint64_t stream_bytes_ = 0;
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
-  std::map<std::uint64_t, bool> cancelled_;
+  std::unordered_set<std::uint64_t> pending_timers_;  // scheduled, neither fired nor cancelled
   std::map<Address, std::unique_ptr<NodeEnv>> nodes_;
 };
 

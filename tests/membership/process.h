@@ -35,6 +35,10 @@ class Process {
 // Runs a command to completion and returns its stdout ("" on failure).
 std::string RunCapture(const std::vector<std::string>& argv);
 
+// Runs a command to completion; returns its exit status (-1 if it could not
+// run or died of a signal). stdout and stderr go to `output` when given.
+int RunStatus(const std::vector<std::string>& argv, std::string* output = nullptr);
+
 // Polls `pred` every 100 ms until it holds or `timeout` passes.
 bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
 

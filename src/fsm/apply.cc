@@ -1,6 +1,7 @@
 #include "fsm/apply.h"
 
 #include <algorithm>
+#include <bit>
 #include <map>
 #include <memory>
 #include <string>
@@ -33,6 +34,9 @@ class Applier {
   // The job, made private to this state first if a snapshot shares it.
   Job* Find(const std::string& name) { return s_.jobs_.Mutable(name); }
   const Job* Peek(const std::string& name) const { return s_.FindJob(name); }
+  void Remove(const Job& job);
+  bool GroupComplete(const std::string& job_name, std::int64_t group) const;
+  static absl::Duration RetryDelay(const Job& job, const Execution& failed);
   void AddChild(const std::string& parent, const std::string& child);
   void RemoveChild(const std::string& parent, const std::string& child);
   void RecomputeNext(Job& job, absl::Time after);
@@ -128,19 +132,25 @@ ApplyResult Applier::operator()(const DeleteJob& cmd) {
     return Refuse(Status::FailedPrecondition(
         "could not delete job with dependent jobs, delete children first"));
   }
-  std::shared_ptr<const Job> deleted_ptr = s_.ShareJob(cmd.name);
-  const Job& deleted = *deleted_ptr;
-  if (!deleted.parent_job.empty()) RemoveChild(deleted.parent_job, deleted.name);
+  std::shared_ptr<const Job> deleted = s_.ShareJob(cmd.name);
+  Remove(*deleted);
+  return {OkStatus(), {JobDeleted{cmd.name}}, std::move(deleted)};
+}
+
+// Removes a job without dependents and everything that refers to it.
+void Applier::Remove(const Job& job) {
+  const std::string name = job.name;
+  if (!job.parent_job.empty()) RemoveChild(job.parent_job, name);
   std::vector<std::string> ids;
-  s_.executions_->Scan(deleted.name, false, [&](const Execution& e) {
+  s_.executions_->Scan(name, false, [&](const Execution& e) {
     ids.push_back(e.id);
     return true;
   });
-  for (const std::string& id : ids) s_.executions_->Delete(deleted.name, id);
-  s_.running_.erase(s_.running_.lower_bound({deleted.name, ""}),
-                    s_.running_.lower_bound({deleted.name + '\0', ""}));
-  s_.jobs_.Erase(cmd.name);
-  return {OkStatus(), {JobDeleted{cmd.name}}, std::move(deleted_ptr)};
+  for (const std::string& id : ids) s_.executions_->Delete(name, id);
+  std::erase_if(s_.running_, [&](const auto& kv) { return kv.first.first == name; });
+  std::erase_if(s_.pending_runs_, [&](const auto& kv) { return kv.first.job_name == name; });
+  std::erase_if(s_.pending_fires_, [&](const auto& kv) { return kv.first.first == name; });
+  s_.jobs_.Erase(name);
 }
 
 ApplyResult Applier::operator()(const SetJobDisabled& cmd) {
@@ -181,8 +191,26 @@ ApplyResult Applier::operator()(const RecordFire& cmd) {
     job->last_fire = cmd.scheduled;
     RecomputeNext(*job, std::max(now_, cmd.scheduled));
   }
-  return {OkStatus(), {FireRecorded{job->name, cmd.scheduled, cmd.group, cmd.manual}},
-          s_.ShareJob(job->name)};
+  if (cmd.parent_group != 0) s_.pending_fires_.erase({job->name, cmd.parent_group});
+  std::vector<Event> events{FireRecorded{job->name, cmd.scheduled, cmd.group, cmd.manual}};
+  if (cmd.targets.empty()) {
+    // Nothing can run it: say so in its history instead of dropping it.
+    Execution e;
+    e.job_name = job->name;
+    e.started_at = now_;
+    e.finished_at = now_;
+    e.id = ExecutionKey(now_, "");
+    e.group = cmd.group;
+    e.output = "no target nodes found to run job " + job->name;
+    ApplyResult failed = (*this)(ExecutionFinished{std::move(e)});
+    events.insert(events.end(), failed.events.begin(), failed.events.end());
+    return {OkStatus(), std::move(events), s_.ShareJob(cmd.job_name)};
+  }
+  for (const std::string& node : cmd.targets) {
+    s_.pending_runs_[RunKey{job->name, cmd.group, node, 1}] = PendingRun{now_, now_};
+    events.push_back(RunPending{job->name, cmd.group, node, 1, now_});
+  }
+  return {OkStatus(), std::move(events), s_.ShareJob(job->name)};
 }
 
 ApplyResult Applier::operator()(const ExecutionStarted& cmd) {
@@ -196,6 +224,7 @@ ApplyResult Applier::operator()(const ExecutionStarted& cmd) {
   s_.executions_->Put(e);
   s_.running_[{e.job_name, e.id}] =
       RunningExecution{e.node_name, e.started_at, e.group, e.attempt, cmd.lease_until};
+  s_.pending_runs_.erase(RunKey{e.job_name, e.group, e.node_name, e.attempt});
   Prune(e.job_name);
   return {OkStatus(),
           {ExecutionStartedEvent{e.job_name, e.id, e.node_name, e.group, e.attempt}},
@@ -216,6 +245,7 @@ ApplyResult Applier::operator()(const ExecutionFinished& cmd) {
   CapOutput(e.output);
   s_.executions_->Put(e);
   s_.running_.erase({e.job_name, e.id});
+  s_.pending_runs_.erase(RunKey{e.job_name, e.group, e.node_name, e.attempt});
 
   if (e.success) {
     ++job->success_count;
@@ -230,16 +260,39 @@ ApplyResult Applier::operator()(const ExecutionFinished& cmd) {
     s_.daily_stats_.erase(s_.daily_stats_.begin());
   }
 
+  std::vector<Event> events;
+  // semantics §4.3: a failed run is retried on the same node, up to
+  // `retries` more attempts, after a backoff.
+  if (!e.success && e.attempt < job->retries + 1 && !e.node_name.empty()) {
+    const absl::Time due = *e.finished_at + RetryDelay(*job, e);
+    s_.pending_runs_[RunKey{e.job_name, e.group, e.node_name, e.attempt + 1}] =
+        PendingRun{due, now_};
+    events.push_back(RunPending{e.job_name, e.group, e.node_name, e.attempt + 1, due});
+  }
+
   const std::string group_status = GroupStatus(e.job_name, e.group);
   if (e.group >= job->status_group) {  // a late report of an older trigger keeps the newer status
     job->status = group_status;
     job->status_group = e.group;
   }
   Prune(e.job_name);
-  return {OkStatus(),
-          {ExecutionFinishedEvent{e.job_name, e.id, e.node_name, e.group, e.attempt, e.success,
-                                  group_status}},
-          s_.ShareJob(job->name)};
+  events.insert(events.begin(), ExecutionFinishedEvent{e.job_name, e.id, e.node_name, e.group,
+                                                       e.attempt, e.success, group_status});
+  std::shared_ptr<const Job> result = s_.ShareJob(job->name);
+  if (GroupComplete(e.job_name, e.group) && group_status == kStatusSuccess) {
+    // semantics §4.4, §4.5: dependents run after the parent's group
+    // succeeded; an ephemeral job is deleted after its first success.
+    for (const std::string& child : result->dependent_jobs) {
+      const absl::Time scheduled = absl::FromUnixNanos(e.group);
+      s_.pending_fires_[{child, e.group}] = scheduled;
+      events.push_back(FirePending{child, e.group, scheduled});
+    }
+    if (result->ephemeral && result->dependent_jobs.empty()) {
+      Remove(*result);
+      events.push_back(JobDeleted{e.job_name});
+    }
+  }
+  return {OkStatus(), std::move(events), std::move(result)};
 }
 
 ApplyResult Applier::operator()(const RenewLeases& cmd) {
@@ -258,6 +311,33 @@ ApplyResult Applier::operator()(const SetPaused& cmd) {
 }
 
 // --- Helpers --------------------------------------------------------------
+
+// True when nothing of the trigger is still running or waiting to run.
+bool Applier::GroupComplete(const std::string& job_name, std::int64_t group) const {
+  for (auto it = s_.running_.lower_bound({job_name, ""});
+       it != s_.running_.end() && it->first.first == job_name; ++it) {
+    if (it->second.group == group) return false;
+  }
+  auto p = s_.pending_runs_.lower_bound(RunKey{job_name, group, "", 0});
+  return p == s_.pending_runs_.end() || p->first.job_name != job_name || p->first.group != group;
+}
+
+// semantics §4.3. With retry_backoff b: b x 2^(attempt-1), at most an hour.
+// Without: Dkron's floor(log2(elapsed / 500ms) + attempt) x 500ms, where
+// elapsed is how long the failed attempt ran (0 when under 500 ms).
+absl::Duration Applier::RetryDelay(const Job& job, const Execution& failed) {
+  if (job.retry_backoff) {
+    absl::Duration d = *job.retry_backoff;
+    for (std::uint32_t i = 1; i < failed.attempt && d < absl::Hours(1); ++i) d *= 2;
+    return std::min(d, absl::Hours(1));
+  }
+  absl::Duration rest;
+  const std::int64_t halves =
+      absl::IDivDuration(*failed.finished_at - failed.started_at, absl::Milliseconds(500), &rest);
+  if (halves <= 0) return absl::ZeroDuration();
+  const int log2 = 63 - std::countl_zero(static_cast<std::uint64_t>(halves));
+  return absl::Milliseconds(500) * (log2 + static_cast<std::int64_t>(failed.attempt));
+}
 
 void Applier::AddChild(const std::string& parent, const std::string& child) {
   const Job* p = Peek(parent);

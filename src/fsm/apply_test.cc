@@ -255,6 +255,133 @@ TEST_F(ApplyTest, RecordFire_NeverRecordsTheSameScheduledTimeTwice) {
   EXPECT_TRUE(Run(RecordFire{"a", t + absl::Hours(1), 116, false}, t + absl::Hours(1)).status.ok());
 }
 
+TEST_F(ApplyTest, RecordFire_TargetsBecomePendingRunsUntilTheyStart) {
+  ASSERT_TRUE(Run(PutJob{MakeJob("a")}).status.ok());
+  const absl::Time t = T("2026-01-01T01:00:00Z");
+  const std::int64_t g = absl::ToUnixNanos(t);
+  ApplyResult r = Run(RecordFire{"a", t, g, false, {"n1", "n2"}}, t);
+  ASSERT_TRUE(r.status.ok());
+  ASSERT_EQ(r.events.size(), 3u);
+  EXPECT_EQ(std::get<RunPending>(r.events[1]).node_name, "n1");
+  EXPECT_EQ(state_.pending_runs().size(), 2u);
+  Execution e = MakeExecution("a", "n1", t, g);
+  ASSERT_TRUE(Run(ExecutionStarted{e, t + absl::Minutes(1)}).status.ok());
+  EXPECT_EQ(state_.pending_runs().size(), 1u);
+  EXPECT_EQ(state_.pending_runs().begin()->first.node_name, "n2");
+  // A node that never started it is failed by the leader: that settles it too.
+  ASSERT_TRUE(Run(ExecutionFinished{Finished(MakeExecution("a", "n2", t, g), false, t)}).status.ok());
+  EXPECT_TRUE(state_.pending_runs().empty());
+}
+
+TEST_F(ApplyTest, RecordFire_WithoutTargetsRecordsAFailedExecution) {
+  ASSERT_TRUE(Run(PutJob{MakeJob("a")}).status.ok());
+  const absl::Time t = T("2026-01-01T01:00:00Z");
+  ApplyResult r = Run(RecordFire{"a", t, absl::ToUnixNanos(t), false, {}}, t);
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(Get("a").error_count, 1);
+  EXPECT_EQ(Get("a").status, kStatusFailed);
+  std::vector<Execution> all;
+  store_.Scan("a", true, [&](const Execution& e) {
+    all.push_back(e);
+    return true;
+  });
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].output, "no target nodes found to run job a");
+  EXPECT_TRUE(state_.pending_runs().empty());
+}
+
+TEST_F(ApplyTest, Retries_FollowDkronsBackoffThenStop) {
+  Job j = MakeJob("a");
+  j.retries = 2;
+  ASSERT_TRUE(Run(PutJob{j}).status.ok());
+  const absl::Time t = T("2026-01-01T01:00:00Z");
+  const std::int64_t g = absl::ToUnixNanos(t);
+  // Attempt 1 ran 3 s: floor(log2(3s / 500ms)) + 1 = 2 + 1 -> 1.5 s.
+  ApplyResult r = Run(ExecutionFinished{
+      Finished(MakeExecution("a", "n1", t, g, 1), false, t + absl::Seconds(3))});
+  ASSERT_EQ(r.events.size(), 2u);
+  const RunPending& retry = std::get<RunPending>(r.events[1]);
+  EXPECT_EQ(retry.attempt, 2u);
+  EXPECT_EQ(retry.node_name, "n1");
+  EXPECT_EQ(retry.due, t + absl::Seconds(3) + absl::Milliseconds(1500));
+  // Attempt 2 failed at once (under 500 ms): retried without waiting.
+  const absl::Time t2 = t + absl::Seconds(5);
+  r = Run(ExecutionFinished{Finished(MakeExecution("a", "n1", t2, g, 2), false, t2)});
+  EXPECT_EQ(std::get<RunPending>(r.events[1]).due, t2);
+  EXPECT_EQ(std::get<RunPending>(r.events[1]).attempt, 3u);
+  // Attempt 3 is the last (retries = 2).
+  const absl::Time t3 = t + absl::Seconds(9);
+  r = Run(ExecutionFinished{Finished(MakeExecution("a", "n1", t3, g, 3), false, t3)});
+  EXPECT_EQ(r.events.size(), 1u);
+  EXPECT_TRUE(state_.pending_runs().empty());
+}
+
+TEST_F(ApplyTest, Retries_UseTheJobsBackoffWhenSet) {
+  Job j = MakeJob("a");
+  j.retries = 5;
+  j.retry_backoff = absl::Seconds(10);
+  ASSERT_TRUE(Run(PutJob{j}).status.ok());
+  const absl::Time t = T("2026-01-01T01:00:00Z");
+  const std::int64_t g = absl::ToUnixNanos(t);
+  ApplyResult r = Run(ExecutionFinished{Finished(MakeExecution("a", "n1", t, g, 3), false, t)});
+  EXPECT_EQ(std::get<RunPending>(r.events[1]).due, t + absl::Seconds(40));  // 10 s x 2^2
+}
+
+TEST_F(ApplyTest, Dependents_FireAfterTheParentGroupSucceeds) {
+  ASSERT_TRUE(Run(PutJob{MakeJob("p")}).status.ok());
+  Job c = MakeJob("c", "");
+  c.parent_job = "p";
+  ASSERT_TRUE(Run(PutJob{c}).status.ok());
+  const absl::Time t = T("2026-01-01T01:00:00Z");
+  const std::int64_t g = absl::ToUnixNanos(t);
+  ASSERT_TRUE(Run(RecordFire{"p", t, g, false, {"n1", "n2"}}, t).status.ok());
+  ApplyResult first =
+      Run(ExecutionFinished{Finished(MakeExecution("p", "n1", t, g), true, t + absl::Seconds(1))});
+  EXPECT_TRUE(state_.pending_fires().empty());  // n2 has not run yet
+  ApplyResult second =
+      Run(ExecutionFinished{Finished(MakeExecution("p", "n2", t, g), true, t + absl::Seconds(2))});
+  ASSERT_EQ(state_.pending_fires().size(), 1u);
+  EXPECT_EQ(std::get<FirePending>(second.events.back()).job_name, "c");
+  EXPECT_EQ(state_.pending_fires().begin()->second, t);
+  // The leader records the child's fire, which settles the pending one.
+  ASSERT_TRUE(Run(RecordFire{"c", t, g, false, {"n1"}, g}, t).status.ok());
+  EXPECT_TRUE(state_.pending_fires().empty());
+}
+
+TEST_F(ApplyTest, Dependents_DoNotFireAfterAFailedGroup) {
+  ASSERT_TRUE(Run(PutJob{MakeJob("p")}).status.ok());
+  Job c = MakeJob("c", "");
+  c.parent_job = "p";
+  ASSERT_TRUE(Run(PutJob{c}).status.ok());
+  const absl::Time t = T("2026-01-01T01:00:00Z");
+  const std::int64_t g = absl::ToUnixNanos(t);
+  ASSERT_TRUE(Run(RecordFire{"p", t, g, false, {"n1"}}, t).status.ok());
+  Run(ExecutionFinished{Finished(MakeExecution("p", "n1", t, g), false, t)});
+  EXPECT_TRUE(state_.pending_fires().empty());
+}
+
+TEST_F(ApplyTest, Ephemeral_DeletedAfterItsFirstSuccessOnly) {
+  Job j = MakeJob("once");
+  j.ephemeral = true;
+  ASSERT_TRUE(Run(PutJob{j}).status.ok());
+  const absl::Time t = T("2026-01-01T01:00:00Z");
+  Run(ExecutionFinished{Finished(MakeExecution("once", "n1", t, 1), false, t)});
+  EXPECT_NE(state_.FindJob("once"), nullptr);
+  ApplyResult r = Run(ExecutionFinished{Finished(MakeExecution("once", "n1", t + absl::Hours(1), 2),
+                                                 true, t + absl::Hours(1))});
+  EXPECT_EQ(state_.FindJob("once"), nullptr);
+  EXPECT_TRUE(std::holds_alternative<JobDeleted>(r.events.back()));
+  EXPECT_EQ(store_.Count("once"), 0u);
+}
+
+TEST_F(ApplyTest, DeleteJob_DropsItsPendingRuns) {
+  ASSERT_TRUE(Run(PutJob{MakeJob("a")}).status.ok());
+  const absl::Time t = T("2026-01-01T01:00:00Z");
+  ASSERT_TRUE(Run(RecordFire{"a", t, 1, false, {"n1"}}, t).status.ok());
+  ASSERT_TRUE(Run(DeleteJob{"a"}).status.ok());
+  EXPECT_TRUE(state_.pending_runs().empty());
+}
+
 // --- Executions -------------------------------------------------------------
 
 TEST_F(ApplyTest, Executions_CountersStatusAndStats) {

@@ -49,6 +49,7 @@ void ToProto(const Job& j, pb::Job* p) {
   if (j.starting_deadline) {
     p->set_starting_deadline_ns(absl::ToInt64Nanoseconds(*j.starting_deadline));
   }
+  if (j.retry_backoff) p->set_retry_backoff_ns(absl::ToInt64Nanoseconds(*j.retry_backoff));
 }
 
 Job FromProto(const pb::Job& p) {
@@ -86,6 +87,7 @@ Job FromProto(const pb::Job& p) {
   j.status_group = p.status_group();
   j.misfire_policy = p.misfire_policy();
   if (p.has_starting_deadline_ns()) j.starting_deadline = absl::Nanoseconds(p.starting_deadline_ns());
+  if (p.has_retry_backoff_ns()) j.retry_backoff = absl::Nanoseconds(p.retry_backoff_ns());
   return j;
 }
 
@@ -134,6 +136,8 @@ struct CommandToProto {
     r->set_scheduled_ns(Ns(c.scheduled));
     r->set_group(c.group);
     r->set_manual(c.manual);
+    for (const std::string& t : c.targets) r->add_targets(t);
+    r->set_parent_group(c.parent_group);
   }
   void operator()(const ExecutionStarted& c) {
     ToProto(c.execution, p->mutable_execution_started()->mutable_execution());
@@ -165,7 +169,8 @@ Result<Command> CommandFromProto(const pb::Entry& p) {
       return Command{DeleteExecutions{p.delete_executions().job_name()}};
     case pb::Entry::kRecordFire: {
       const pb::RecordFire& r = p.record_fire();
-      return Command{RecordFire{r.job_name(), FromNs(r.scheduled_ns()), r.group(), r.manual()}};
+      return Command{RecordFire{r.job_name(), FromNs(r.scheduled_ns()), r.group(), r.manual(),
+                                {r.targets().begin(), r.targets().end()}, r.parent_group()}};
     }
     case pb::Entry::kExecutionStarted:
       return Command{ExecutionStarted{FromProto(p.execution_started().execution()),
@@ -269,7 +274,9 @@ Result<Job> DecodeJob(std::string_view bytes) {
 }
 
 SnapshotView TakeSnapshotView(const State& state) {
-  return {state.jobs().Freeze(), state.running(), state.paused(), state.daily_stats(),
+  return {state.jobs().Freeze(),       state.running(),
+          state.pending_runs(),         state.pending_fires(),
+          state.paused(),               state.daily_stats(),
           state.executions().OpenView()};
 }
 
@@ -302,6 +309,23 @@ void WriteSnapshot(const SnapshotView& view, const std::function<void(std::strin
     p->set_group(r.group);
     p->set_attempt(r.attempt);
     p->set_lease_until_ns(Ns(r.lease_until));
+    add();
+  }
+  for (const auto& [key, run] : view.pending_runs) {
+    pb::PendingRun* p = record.mutable_pending_run();
+    p->set_job_name(key.job_name);
+    p->set_group(key.group);
+    p->set_node_name(key.node_name);
+    p->set_attempt(key.attempt);
+    p->set_due_ns(Ns(run.due));
+    p->set_created_ns(Ns(run.created));
+    add();
+  }
+  for (const auto& [key, scheduled] : view.pending_fires) {
+    pb::PendingFire* p = record.mutable_pending_fire();
+    p->set_job_name(key.first);
+    p->set_parent_group(key.second);
+    p->set_scheduled_ns(Ns(scheduled));
     add();
   }
   for (const auto& [day, stats] : view.daily_stats) {
@@ -349,6 +373,8 @@ Status CheckSnapshotStart(std::string_view first_chunk) {
 SnapshotReader::SnapshotReader(State* state) : state_(state) {
   state_->jobs_.Clear();
   state_->running_.clear();
+  state_->pending_runs_.clear();
+  state_->pending_fires_.clear();
   state_->daily_stats_.clear();
   state_->paused_ = false;
   state_->executions_->Clear();
@@ -412,6 +438,17 @@ Status SnapshotReader::Record(std::string_view bytes) {
       state_->running_[{r.job_name(), r.id()}] = RunningExecution{
           r.node_name(), FromNs(r.started_at_ns()), r.group(), r.attempt(),
           FromNs(r.lease_until_ns())};
+      break;
+    }
+    case pb::SnapshotRecord::kPendingRun: {
+      const pb::PendingRun& r = record.pending_run();
+      state_->pending_runs_[RunKey{r.job_name(), r.group(), r.node_name(), r.attempt()}] =
+          PendingRun{FromNs(r.due_ns()), FromNs(r.created_ns())};
+      break;
+    }
+    case pb::SnapshotRecord::kPendingFire: {
+      const pb::PendingFire& f = record.pending_fire();
+      state_->pending_fires_[{f.job_name(), f.parent_group()}] = FromNs(f.scheduled_ns());
       break;
     }
     case pb::SnapshotRecord::kDayStats: {

@@ -54,6 +54,8 @@ Result<Job> DecodeJob(std::string_view bytes);
 struct SnapshotView {
   JobTable::Frozen jobs;
   State::RunningMap running;
+  State::PendingRunMap pending_runs;
+  State::PendingFireMap pending_fires;
   bool paused = false;
   std::map<absl::CivilDay, DayStats> daily_stats;
   std::unique_ptr<const ExecutionStore::View> executions;

@@ -54,6 +54,7 @@ std::vector<Entry> EveryCommand() {
   j.last_fire = At(7);
   j.status_group = 8;
   j.misfire_policy = "run_all";
+  j.retry_backoff = absl::Seconds(3);
   j.starting_deadline = absl::Seconds(90);
   Execution running = Exec("job-1", "n1", At(10), 99);
   running.attempt = 2;
@@ -66,7 +67,7 @@ std::vector<Entry> EveryCommand() {
       {At(101), DeleteJob{"job-1"}},
       {At(102), SetJobDisabled{"job-1", true}},
       {At(103), DeleteExecutions{"job-1"}},
-      {At(104), RecordFire{"job-1", At(50), 123, true}},
+      {At(104), RecordFire{"job-1", At(50), 123, true, {"n1", "n2"}, 77}},
       {At(105), ExecutionStarted{running, At(60)}},
       {At(106), ExecutionFinished{done}},
       {At(107), RenewLeases{"n1", {{"job-1", running.id}, {"job-2", "x"}}, At(70)}},
@@ -103,6 +104,8 @@ TEST(Codec, EveryCommandRoundTrips) {
             EXPECT_EQ(copy.scheduled, original.scheduled);
             EXPECT_EQ(copy.group, original.group);
             EXPECT_EQ(copy.manual, original.manual);
+            EXPECT_EQ(copy.targets, original.targets);
+            EXPECT_EQ(copy.parent_group, original.parent_group);
           }
         },
         entry.command);
@@ -178,7 +181,9 @@ void BuildState(State& state, int steps, std::uint32_t seed) {
           Apply(state, {now, ExecutionFinished{e}});
         }
         break;
-      case 3: Apply(state, {now, RecordFire{name, now, i, false}}); break;
+      case 3:
+        Apply(state, {now, RecordFire{name, now, i, false, {"n1", "n2"}}});
+        break;
       default: Apply(state, {now, SetPaused{rng() % 2 == 0}}); break;
     }
   }

@@ -52,15 +52,23 @@ struct DeleteExecutions {
   std::string job_name;
 };
 
-// The scheduler fired (or a user ran) a job: recorded before any node is
-// asked to run it, so a new leader knows it happened. A scheduled fire at or
-// before the job's last recorded fire is refused (kAlreadyExists): no fire
-// runs twice. `group` identifies the trigger; executions carry it.
+// The scheduler fired (or a user ran) a job: recorded, with the nodes chosen
+// to run it, before any node is asked to, so a new leader knows it happened
+// and where it must run (semantics §4.1). A scheduled fire at or before the
+// job's last recorded fire is refused (kAlreadyExists): no fire runs twice.
+// Each target becomes a pending run until its execution starts. No targets:
+// a failed execution "no target nodes found" is recorded instead.
 struct RecordFire {
   std::string job_name;
   absl::Time scheduled = absl::UnixEpoch();
+  // The trigger; executions carry it. Convention: the scheduled instant in
+  // Unix nanoseconds (a manual run: the leader's clock).
   std::int64_t group = 0;
   bool manual = false;  // manual runs are not deduplicated by time
+  std::vector<std::string> targets;
+  // Non-zero: this fire runs a dependent job after the parent's group
+  // `parent_group` succeeded, and settles that pending fire.
+  std::int64_t parent_group = 0;
 };
 
 // A node started an execution. Idempotent by (job, id). The execution is
@@ -100,6 +108,23 @@ struct Entry {
 
 // --- Events: what changed, for the scheduler, dispatcher and streams ------
 
+// A run must be started on a node (a fire's target, or a retry) no earlier
+// than `due`; the leader dispatches it (semantics §4.1).
+struct RunPending {
+  std::string job_name;
+  std::int64_t group = 0;
+  std::string node_name;
+  std::uint32_t attempt = 1;
+  absl::Time due = absl::UnixEpoch();
+};
+// A dependent job must fire because its parent's group succeeded; the leader
+// picks its targets and records the fire.
+struct FirePending {
+  std::string job_name;
+  std::int64_t parent_group = 0;
+  absl::Time scheduled = absl::UnixEpoch();
+};
+
 struct JobUpserted {
   std::string name;
   bool schedule_changed = false;  // schedule, timezone, disabled or window changed
@@ -134,7 +159,7 @@ struct PauseChanged {
 };
 
 using Event = std::variant<JobUpserted, JobDeleted, FireRecorded, ExecutionStartedEvent,
-                           ExecutionFinishedEvent, PauseChanged>;
+                           ExecutionFinishedEvent, PauseChanged, RunPending, FirePending>;
 
 }  // namespace ckron::fsm
 

@@ -74,6 +74,9 @@ struct Job {
   // ckron: for run_once, the newest missed fire runs only if it is at most
   // this old; nullopt = the default (60 s).
   std::optional<absl::Duration> starting_deadline;
+  // ckron: the wait before retry n is retry_backoff x 2^(n-1), at most an
+  // hour; nullopt = Dkron's formula (semantics §4.3).
+  std::optional<absl::Duration> retry_backoff;
 
   friend bool operator==(const Job&, const Job&) = default;
 };

@@ -12,6 +12,7 @@ std::shared_ptr<const Job> State::ShareJob(std::string_view name) const {
 
 bool State::SameReplicatedMemory(const State& other) const {
   if (jobs_.size() != other.jobs_.size() || running_ != other.running_ ||
+      pending_runs_ != other.pending_runs_ || pending_fires_ != other.pending_fires_ ||
       paused_ != other.paused_ || daily_stats_ != other.daily_stats_) {
     return false;
   }
@@ -44,6 +45,12 @@ std::string State::CheckInvariants() const {
     if (FindJob(key.first) == nullptr) return "running execution of a missing job";
     auto stored = executions_->Get(key.first, key.second);
     if (!stored || !stored->running()) return "running execution not stored as running";
+  }
+  for (const auto& [key, run] : pending_runs_) {
+    if (FindJob(key.job_name) == nullptr) return "pending run of a missing job";
+  }
+  for (const auto& [key, scheduled] : pending_fires_) {
+    if (FindJob(key.first) == nullptr) return "pending fire of a missing job";
   }
   return "";
 }

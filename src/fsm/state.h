@@ -34,6 +34,22 @@ struct RunningExecution {
   friend bool operator==(const RunningExecution&, const RunningExecution&) = default;
 };
 
+// A run waiting to be started on a node (a fire's target or a retry).
+struct PendingRun {
+  absl::Time due = absl::UnixEpoch();      // not before (retry backoff)
+  absl::Time created = absl::UnixEpoch();  // when recorded (dispatch timeouts)
+  friend bool operator==(const PendingRun&, const PendingRun&) = default;
+};
+
+// Identifies one run: the job, its trigger, the node and the attempt.
+struct RunKey {
+  std::string job_name;
+  std::int64_t group = 0;
+  std::string node_name;
+  std::uint32_t attempt = 1;
+  friend auto operator<=>(const RunKey&, const RunKey&) = default;
+};
+
 // Executions finished on one UTC day (Dkron v4.1's /v1/stats).
 struct DayStats {
   std::int64_t success = 0;
@@ -48,6 +64,9 @@ class State {
  public:
   using RunningKey = std::pair<std::string, std::string>;  // (job, execution id)
   using RunningMap = std::map<RunningKey, RunningExecution>;
+  using PendingRunMap = std::map<RunKey, PendingRun>;
+  // (job, parent group) -> the parent fire's scheduled instant.
+  using PendingFireMap = std::map<std::pair<std::string, std::int64_t>, absl::Time>;
 
   // `executions` must outlive the State.
   explicit State(ExecutionStore* executions) : executions_(executions) {}
@@ -60,6 +79,8 @@ class State {
   const JobTable& jobs() const { return jobs_; }
   const RunningMap& running() const { return running_; }
   bool paused() const { return paused_; }
+  const PendingRunMap& pending_runs() const { return pending_runs_; }
+  const PendingFireMap& pending_fires() const { return pending_fires_; }
   const std::map<absl::CivilDay, DayStats>& daily_stats() const { return daily_stats_; }
   ExecutionStore& executions() const { return *executions_; }
 
@@ -85,6 +106,10 @@ class State {
   // Invariant: every key's job exists in jobs_.
   RunningMap running_;
   bool paused_ = false;
+  // Invariant: every key's job exists.
+  PendingRunMap pending_runs_;
+  // Invariant: every key's job exists.
+  PendingFireMap pending_fires_;
   std::map<absl::CivilDay, DayStats> daily_stats_;
   ExecutionStore* executions_;  // not owned
 };

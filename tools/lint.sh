@@ -20,6 +20,7 @@ declare -A allowed=(
   [storage]="common fsm storage"
   [replica]="common fsm raft replica storage"
   [scheduler]="common cron fsm scheduler"
+  [dispatcher]="common dispatcher fsm membership raft replica rpc scheduler"
   [rpc]="common fsm raft replica rpc"
   [node]="*"
   [cli]="*"

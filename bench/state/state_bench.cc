@@ -96,9 +96,9 @@ class ChunkReader final : public ckron::raft::SnapshotReader {
 
 int main(int argc, char** argv) {
   long jobs = 1'000'000;
-  std::string dir = (std::filesystem::temp_directory_path() /
-                     ("ckron-state-bench-" + std::to_string(::getpid())))
-                        .string();
+  std::string dir =
+      (std::filesystem::temp_directory_path() / ("ckron-state-bench-" + std::to_string(::getpid())))
+          .string();
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--jobs") == 0) jobs = std::atol(argv[i + 1]);
     if (std::strcmp(argv[i], "--dir") == 0) dir = argv[i + 1];
@@ -119,8 +119,7 @@ int main(int argc, char** argv) {
                 command);
   }
   const double apply_s = Seconds(t0);
-  Print("job upserts applied (encoded, one server)", static_cast<double>(jobs) / apply_s,
-        "jobs/s");
+  Print("job upserts applied (encoded, one server)", static_cast<double>(jobs) / apply_s, "jobs/s");
   Print("RSS with the jobs loaded", RssMiB() - rss_start, "MiB");
   Print("jobs held", static_cast<double>(jobs), "jobs");
 

@@ -109,9 +109,8 @@ ApplyResult Applier::operator()(const PutJob& cmd) {
     job.status_group = 0;
     job.schedule_anchor = now_;
   }
-  const bool timing_changed = schedule_changed || old == nullptr ||
-                              old->disabled != job.disabled || old->starts_at != job.starts_at ||
-                              old->expires_at != job.expires_at;
+  const bool timing_changed = schedule_changed || old == nullptr || old->disabled != job.disabled ||
+                              old->starts_at != job.starts_at || old->expires_at != job.expires_at;
   RecomputeNext(job, job.last_fire ? std::max(now_, *job.last_fire) : now_);
 
   const std::string old_parent = old != nullptr ? old->parent_job : "";
@@ -235,8 +234,8 @@ ApplyResult Applier::operator()(const ExecutionFinished& cmd) {
   Execution e = cmd.execution;
   Job* job = Find(e.job_name);
   if (job == nullptr) {
-    return Refuse(Status::NotFound("received execution done for a deleted job \"" +
-                                   e.job_name + "\""));
+    return Refuse(
+        Status::NotFound("received execution done for a deleted job \"" + e.job_name + "\""));
   }
   if (e.running()) return Refuse(Status::InvalidArgument("a finished execution needs finished_at"));
   if (auto stored = s_.executions_->Get(e.job_name, e.id); stored && !stored->running()) {

@@ -145,8 +145,7 @@ TEST_F(ApplyTest, PutJob_UpdateMergesComputedFieldsAsDkron) {
   ASSERT_TRUE(Run(PutJob{child}).status.ok());
   const Execution e = MakeExecution("p", "n1", T("2026-01-01T01:00:00Z"), 1);
   ASSERT_TRUE(Run(ExecutionStarted{e, T("2026-01-01T01:01:00Z")}).status.ok());
-  ASSERT_TRUE(
-      Run(ExecutionFinished{Finished(e, true, T("2026-01-01T01:00:05Z"))}).status.ok());
+  ASSERT_TRUE(Run(ExecutionFinished{Finished(e, true, T("2026-01-01T01:00:05Z"))}).status.ok());
 
   // A client PUTs the job back with stale computed fields.
   Job stale = MakeJob("p");
@@ -269,7 +268,8 @@ TEST_F(ApplyTest, RecordFire_TargetsBecomePendingRunsUntilTheyStart) {
   EXPECT_EQ(state_.pending_runs().size(), 1u);
   EXPECT_EQ(state_.pending_runs().begin()->first.node_name, "n2");
   // A node that never started it is failed by the leader: that settles it too.
-  ASSERT_TRUE(Run(ExecutionFinished{Finished(MakeExecution("a", "n2", t, g), false, t)}).status.ok());
+  ASSERT_TRUE(
+      Run(ExecutionFinished{Finished(MakeExecution("a", "n2", t, g), false, t)}).status.ok());
   EXPECT_TRUE(state_.pending_runs().empty());
 }
 
@@ -297,8 +297,8 @@ TEST_F(ApplyTest, Retries_FollowDkronsBackoffThenStop) {
   const absl::Time t = T("2026-01-01T01:00:00Z");
   const std::int64_t g = absl::ToUnixNanos(t);
   // Attempt 1 ran 3 s: floor(log2(3s / 500ms)) + 1 = 2 + 1 -> 1.5 s.
-  ApplyResult r = Run(ExecutionFinished{
-      Finished(MakeExecution("a", "n1", t, g, 1), false, t + absl::Seconds(3))});
+  ApplyResult r = Run(
+      ExecutionFinished{Finished(MakeExecution("a", "n1", t, g, 1), false, t + absl::Seconds(3))});
   ASSERT_EQ(r.events.size(), 2u);
   const RunPending& retry = std::get<RunPending>(r.events[1]);
   EXPECT_EQ(retry.attempt, 2u);
@@ -367,8 +367,8 @@ TEST_F(ApplyTest, Ephemeral_DeletedAfterItsFirstSuccessOnly) {
   const absl::Time t = T("2026-01-01T01:00:00Z");
   Run(ExecutionFinished{Finished(MakeExecution("once", "n1", t, 1), false, t)});
   EXPECT_NE(state_.FindJob("once"), nullptr);
-  ApplyResult r = Run(ExecutionFinished{Finished(MakeExecution("once", "n1", t + absl::Hours(1), 2),
-                                                 true, t + absl::Hours(1))});
+  ApplyResult r = Run(ExecutionFinished{
+      Finished(MakeExecution("once", "n1", t + absl::Hours(1), 2), true, t + absl::Hours(1))});
   EXPECT_EQ(state_.FindJob("once"), nullptr);
   EXPECT_TRUE(std::holds_alternative<JobDeleted>(r.events.back()));
   EXPECT_EQ(store_.Count("once"), 0u);
@@ -442,9 +442,8 @@ TEST_F(ApplyTest, Executions_RepeatedReportsAreAppliedOnce) {
 }
 
 TEST_F(ApplyTest, Executions_ForADeletedJobAreRefused) {
-  ApplyResult r = Run(ExecutionFinished{
-      Finished(MakeExecution("gone", "n1", T("2026-01-01T01:00:00Z"), 1), true,
-               T("2026-01-01T01:00:01Z"))});
+  ApplyResult r = Run(ExecutionFinished{Finished(
+      MakeExecution("gone", "n1", T("2026-01-01T01:00:00Z"), 1), true, T("2026-01-01T01:00:01Z"))});
   EXPECT_EQ(r.status.code(), StatusCode::kNotFound);
   EXPECT_EQ(r.status.message(), "received execution done for a deleted job \"gone\"");
 }
@@ -454,8 +453,8 @@ TEST_F(ApplyTest, Executions_OutputKeepsTheLast256000Bytes) {
   std::string output(300'000, 'x');
   output.replace(output.size() - 3, 3, "END");
   Execution e = MakeExecution("a", "n1", T("2026-01-01T01:00:00Z"), 1);
-  ASSERT_TRUE(Run(ExecutionFinished{Finished(e, true, T("2026-01-01T01:00:01Z"), output)})
-                  .status.ok());
+  ASSERT_TRUE(
+      Run(ExecutionFinished{Finished(e, true, T("2026-01-01T01:00:01Z"), output)}).status.ok());
   auto stored = store_.Get("a", e.id);
   ASSERT_TRUE(stored.has_value());
   EXPECT_EQ(stored->output.size(), kMaxOutputBytes);
@@ -469,9 +468,8 @@ TEST_F(ApplyTest, Executions_AtMost100KeptAndRunningOnesNeverPruned) {
   ASSERT_TRUE(Run(ExecutionStarted{oldest_running, t0 + absl::Hours(10)}).status.ok());
   for (int i = 1; i <= 150; ++i) {
     Execution e = MakeExecution("a", "n1", t0 + absl::Minutes(i), i + 1);
-    ASSERT_TRUE(
-        Run(ExecutionFinished{Finished(e, true, t0 + absl::Minutes(i) + absl::Seconds(1))})
-            .status.ok());
+    ASSERT_TRUE(Run(ExecutionFinished{Finished(e, true, t0 + absl::Minutes(i) + absl::Seconds(1))})
+                    .status.ok());
   }
   EXPECT_EQ(store_.Count("a"), kMaxExecutionsPerJob);
   EXPECT_TRUE(store_.Get("a", oldest_running.id).has_value());
@@ -569,8 +567,12 @@ TEST(Determinism, SameLogSameState) {
         log.push_back({now, PutJob{j}});
         break;
       }
-      case 1: log.push_back({now, DeleteJob{name}}); break;
-      case 2: log.push_back({now, RecordFire{name, now, absl::ToUnixNanos(now), rng() % 5 == 0}}); break;
+      case 1:
+        log.push_back({now, DeleteJob{name}});
+        break;
+      case 2:
+        log.push_back({now, RecordFire{name, now, absl::ToUnixNanos(now), rng() % 5 == 0}});
+        break;
       case 3:
       case 4: {
         Execution e = MakeExecution(name, "n" + std::to_string(rng() % 3), now,
@@ -586,7 +588,9 @@ TEST(Determinism, SameLogSameState) {
           log.push_back({now, ExecutionFinished{Finished(e, rng() % 2, now, "out")}});
         }
         break;
-      default: log.push_back({now, DeleteExecutions{name}}); break;
+      default:
+        log.push_back({now, DeleteExecutions{name}});
+        break;
     }
   }
   MemoryExecutionStore store1, store2;
@@ -605,8 +609,14 @@ TEST(Determinism, SameLogSameState) {
   });
   for (const std::string& name : job_names) {
     std::vector<Execution> e1, e2;
-    store1.Scan(name, true, [&](const Execution& x) { e1.push_back(x); return true; });
-    store2.Scan(name, true, [&](const Execution& x) { e2.push_back(x); return true; });
+    store1.Scan(name, true, [&](const Execution& x) {
+      e1.push_back(x);
+      return true;
+    });
+    store2.Scan(name, true, [&](const Execution& x) {
+      e2.push_back(x);
+      return true;
+    });
     EXPECT_EQ(e1, e2);
   }
   EXPECT_FALSE(s1.jobs().empty());

@@ -8,8 +8,12 @@ namespace {
 
 namespace pb = ::ckron::v1::fsm;
 
-std::int64_t Ns(absl::Time t) { return absl::ToUnixNanos(t); }
-absl::Time FromNs(std::int64_t ns) { return absl::FromUnixNanos(ns); }
+std::int64_t Ns(absl::Time t) {
+  return absl::ToUnixNanos(t);
+}
+absl::Time FromNs(std::int64_t ns) {
+  return absl::FromUnixNanos(ns);
+}
 
 // --- Job / Execution <-> proto ---------------------------------------------
 
@@ -86,7 +90,8 @@ Job FromProto(const pb::Job& p) {
   if (p.has_last_fire_ns()) j.last_fire = FromNs(p.last_fire_ns());
   j.status_group = p.status_group();
   j.misfire_policy = p.misfire_policy();
-  if (p.has_starting_deadline_ns()) j.starting_deadline = absl::Nanoseconds(p.starting_deadline_ns());
+  if (p.has_starting_deadline_ns())
+    j.starting_deadline = absl::Nanoseconds(p.starting_deadline_ns());
   if (p.has_retry_backoff_ns()) j.retry_backoff = absl::Nanoseconds(p.retry_backoff_ns());
   return j;
 }
@@ -161,16 +166,22 @@ struct CommandToProto {
 
 Result<Command> CommandFromProto(const pb::Entry& p) {
   switch (p.command_case()) {
-    case pb::Entry::kPutJob: return Command{PutJob{FromProto(p.put_job().job())}};
-    case pb::Entry::kDeleteJob: return Command{DeleteJob{p.delete_job().name()}};
+    case pb::Entry::kPutJob:
+      return Command{PutJob{FromProto(p.put_job().job())}};
+    case pb::Entry::kDeleteJob:
+      return Command{DeleteJob{p.delete_job().name()}};
     case pb::Entry::kSetJobDisabled:
       return Command{SetJobDisabled{p.set_job_disabled().name(), p.set_job_disabled().disabled()}};
     case pb::Entry::kDeleteExecutions:
       return Command{DeleteExecutions{p.delete_executions().job_name()}};
     case pb::Entry::kRecordFire: {
       const pb::RecordFire& r = p.record_fire();
-      return Command{RecordFire{r.job_name(), FromNs(r.scheduled_ns()), r.group(), r.manual(),
-                                {r.targets().begin(), r.targets().end()}, r.parent_group()}};
+      return Command{RecordFire{r.job_name(),
+                                FromNs(r.scheduled_ns()),
+                                r.group(),
+                                r.manual(),
+                                {r.targets().begin(), r.targets().end()},
+                                r.parent_group()}};
     }
     case pb::Entry::kExecutionStarted:
       return Command{ExecutionStarted{FromProto(p.execution_started().execution()),
@@ -184,8 +195,10 @@ Result<Command> CommandFromProto(const pb::Entry& p) {
       }
       return Command{std::move(r)};
     }
-    case pb::Entry::kSetPaused: return Command{SetPaused{p.set_paused().paused()}};
-    case pb::Entry::COMMAND_NOT_SET: break;
+    case pb::Entry::kSetPaused:
+      return Command{SetPaused{p.set_paused().paused()}};
+    case pb::Entry::COMMAND_NOT_SET:
+      break;
   }
   return Status::InvalidArgument("log entry carries no command");
 }
@@ -274,9 +287,8 @@ Result<Job> DecodeJob(std::string_view bytes) {
 }
 
 SnapshotView TakeSnapshotView(const State& state) {
-  return {state.jobs().Freeze(),       state.running(),
-          state.pending_runs(),         state.pending_fires(),
-          state.paused(),               state.daily_stats(),
+  return {state.jobs().Freeze(),        state.running(), state.pending_runs(),
+          state.pending_fires(),        state.paused(),  state.daily_stats(),
           state.executions().OpenView()};
 }
 
@@ -390,7 +402,8 @@ Status SnapshotReader::Feed(std::string_view chunk) {
     std::uint64_t size = 0;
     if (!in.ReadVarint64(&size)) break;  // the length itself is incomplete
     const auto header = static_cast<std::size_t>(in.CurrentPosition());
-    if (size > (std::uint64_t{1} << 30)) return Status::InvalidArgument("snapshot record too large");
+    if (size > (std::uint64_t{1} << 30))
+      return Status::InvalidArgument("snapshot record too large");
     if (pending_.size() - pos - header < size) break;  // wait for more bytes
     CKRON_RETURN_IF_ERROR(Record(std::string_view(pending_).substr(pos + header, size)));
     pos += header + static_cast<std::size_t>(size);
@@ -412,11 +425,11 @@ Status SnapshotReader::Record(std::string_view bytes) {
     case pb::SnapshotRecord::kTrailer:
       trailer_seen_ = true;
       if (record.trailer().jobs() != jobs_ || record.trailer().executions() != executions_) {
-        return Status::InvalidArgument(
-            "snapshot is inconsistent: read " + std::to_string(jobs_) + " jobs and " +
-            std::to_string(executions_) + " executions, the trailer says " +
-            std::to_string(record.trailer().jobs()) + " and " +
-            std::to_string(record.trailer().executions()));
+        return Status::InvalidArgument("snapshot is inconsistent: read " + std::to_string(jobs_) +
+                                       " jobs and " + std::to_string(executions_) +
+                                       " executions, the trailer says " +
+                                       std::to_string(record.trailer().jobs()) + " and " +
+                                       std::to_string(record.trailer().executions()));
       }
       break;
     case pb::SnapshotRecord::kHeader:
@@ -435,9 +448,9 @@ Status SnapshotReader::Record(std::string_view bytes) {
     }
     case pb::SnapshotRecord::kRunning: {
       const pb::RunningExecution& r = record.running();
-      state_->running_[{r.job_name(), r.id()}] = RunningExecution{
-          r.node_name(), FromNs(r.started_at_ns()), r.group(), r.attempt(),
-          FromNs(r.lease_until_ns())};
+      state_->running_[{r.job_name(), r.id()}] =
+          RunningExecution{r.node_name(), FromNs(r.started_at_ns()), r.group(), r.attempt(),
+                           FromNs(r.lease_until_ns())};
       break;
     }
     case pb::SnapshotRecord::kPendingRun: {

@@ -9,7 +9,9 @@
 namespace ckron::fsm {
 namespace {
 
-absl::Time At(std::int64_t seconds) { return absl::FromUnixSeconds(1'767'225'600 + seconds); }
+absl::Time At(std::int64_t seconds) {
+  return absl::FromUnixSeconds(1'767'225'600 + seconds);
+}
 
 Execution Exec(const std::string& job, const std::string& node, absl::Time t, std::int64_t g) {
   Execution e;
@@ -184,7 +186,9 @@ void BuildState(State& state, int steps, std::uint32_t seed) {
       case 3:
         Apply(state, {now, RecordFire{name, now, i, false, {"n1", "n2"}}});
         break;
-      default: Apply(state, {now, SetPaused{rng() % 2 == 0}}); break;
+      default:
+        Apply(state, {now, SetPaused{rng() % 2 == 0}});
+        break;
     }
   }
 }
@@ -203,8 +207,8 @@ TEST(Snapshot, RestoresTheSameStateFromManySmallChunks) {
   State state(&store);
   BuildState(state, 2000, 7);
   std::vector<std::string> chunks;
-  WriteSnapshot(TakeSnapshotView(state), [&](std::string c) { chunks.push_back(std::move(c)); },
-                256);
+  WriteSnapshot(
+      TakeSnapshotView(state), [&](std::string c) { chunks.push_back(std::move(c)); }, 256);
   ASSERT_GT(chunks.size(), 20u);  // streamed, not one buffer
 
   MemoryExecutionStore store2;

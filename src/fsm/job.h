@@ -38,8 +38,8 @@ struct Job {
   std::string schedule;  // cron/ syntax; may be "" for child jobs
   std::string owner;
   std::string owner_email;
-  std::int64_t success_count = 0;  // computed; max-merged on update
-  std::int64_t error_count = 0;    // computed; max-merged on update
+  std::int64_t success_count = 0;          // computed; max-merged on update
+  std::int64_t error_count = 0;            // computed; max-merged on update
   std::optional<absl::Time> last_success;  // computed; later wins on update
   std::optional<absl::Time> last_error;    // computed; later wins on update
   bool disabled = false;
@@ -52,7 +52,7 @@ struct Job {
   std::string concurrency;  // "allow" (or ""), "forbid", ckron: "replace"
   std::string executor;
   StringMap executor_config;
-  std::string status;  // computed: "", success, failed, partially_failed
+  std::string status;                   // computed: "", success, failed, partially_failed
   absl::Time next = absl::UnixEpoch();  // computed: the next scheduled fire
   bool next_known = false;              // false: no next fire ("0001-01-01")
   bool ephemeral = false;

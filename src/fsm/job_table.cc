@@ -23,7 +23,7 @@ Job* JobTable::Mutable(std::string_view name) {
   if (it == index_.end()) return nullptr;
   Ptr& ptr = MutableAt(it->second);
   if (ptr.use_count() > 1) ptr = std::make_shared<const Job>(*ptr);  // someone still reads it
-  return const_cast<Job*>(ptr.get());  // sole owner: safe to change
+  return const_cast<Job*>(ptr.get());                                // sole owner: safe to change
 }
 
 void JobTable::Put(Ptr job) {

@@ -4,7 +4,9 @@
 
 namespace ckron::fsm {
 
-const Job* State::FindJob(std::string_view name) const { return jobs_.Find(name); }
+const Job* State::FindJob(std::string_view name) const {
+  return jobs_.Find(name);
+}
 
 std::shared_ptr<const Job> State::ShareJob(std::string_view name) const {
   return jobs_.Share(name);

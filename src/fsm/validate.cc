@@ -1,8 +1,9 @@
 // Job validation and next-fire computation shared by the state machine and
 // the API.
+#include <locale.h>
+
 #include <clocale>
 #include <cwctype>
-#include <locale.h>
 
 #include "cron/schedule.h"
 #include "fsm/apply.h"
@@ -14,7 +15,11 @@ namespace {
 // invalid byte, with *cp = -1).
 std::size_t DecodeUtf8(std::string_view s, std::size_t i, long* cp) {
   const auto b0 = static_cast<unsigned char>(s[i]);
-  std::size_t len = b0 < 0x80 ? 1 : (b0 >> 5) == 0x6 ? 2 : (b0 >> 4) == 0xE ? 3 : (b0 >> 3) == 0x1E ? 4 : 0;
+  std::size_t len = b0 < 0x80           ? 1
+                    : (b0 >> 5) == 0x6  ? 2
+                    : (b0 >> 4) == 0xE  ? 3
+                    : (b0 >> 3) == 0x1E ? 4
+                                        : 0;
   if (len == 0 || i + len > s.size()) {
     *cp = -1;
     return 1;
@@ -50,8 +55,8 @@ Status ValidateJob(const Job& job) {
     const std::size_t len = DecodeUtf8(job.name, i, &cp);
     const bool ok = (cp >= '0' && cp <= '9') || cp == '_' || cp == '-' || IsLowercaseLetter(cp);
     if (!ok) {
-      return Status::InvalidArgument("name contains illegal character '" +
-                                     job.name.substr(i, len) + "'");
+      return Status::InvalidArgument("name contains illegal character '" + job.name.substr(i, len) +
+                                     "'");
     }
     i += len;
   }
@@ -60,8 +65,7 @@ Status ValidateJob(const Job& job) {
   }
   if (auto zone = cron::LoadZone(job.timezone); !zone.ok()) return zone.status();
   if (!job.schedule.empty() || job.parent_job.empty()) {
-    auto s = cron::Schedule::Parse(job.schedule,
-                                   {.job_name = job.name, .timezone = job.timezone});
+    auto s = cron::Schedule::Parse(job.schedule, {.job_name = job.name, .timezone = job.timezone});
     if (!s.ok()) {
       return Status::InvalidArgument("can't parse job schedule: " + s.status().message());
     }

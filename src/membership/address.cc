@@ -8,8 +8,8 @@ namespace ckron::membership {
 
 std::string NormalizeIp(std::string_view raw) {
   static constexpr unsigned char kV4Prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  if (raw.size() == 16 && raw.substr(0, 12) == std::string_view(
-                                                   reinterpret_cast<const char*>(kV4Prefix), 12)) {
+  if (raw.size() == 16 &&
+      raw.substr(0, 12) == std::string_view(reinterpret_cast<const char*>(kV4Prefix), 12)) {
     return std::string(raw.substr(12));
   }
   return std::string(raw);
@@ -48,10 +48,12 @@ Result<Address> ParseAddress(std::string_view text, std::uint16_t default_port) 
   std::string_view port_text;
   if (!text.empty() && text.front() == '[') {
     const auto close = text.find(']');
-    if (close == std::string_view::npos) return Status::InvalidArgument("bad address: " + std::string(text));
+    if (close == std::string_view::npos)
+      return Status::InvalidArgument("bad address: " + std::string(text));
     host = text.substr(1, close - 1);
     if (close + 1 < text.size()) {
-      if (text[close + 1] != ':') return Status::InvalidArgument("bad address: " + std::string(text));
+      if (text[close + 1] != ':')
+        return Status::InvalidArgument("bad address: " + std::string(text));
       port_text = text.substr(close + 2);
     }
   } else if (const auto colon = text.rfind(':');

@@ -26,7 +26,8 @@ Address FromAsio(const asio::ip::address& ip, std::uint16_t port) {
     return Address{std::string(b.begin(), b.end()), port};
   }
   auto b = ip.to_v6().to_bytes();
-  return Address{NormalizeIp(std::string_view(reinterpret_cast<const char*>(b.data()), b.size())), port};
+  return Address{NormalizeIp(std::string_view(reinterpret_cast<const char*>(b.data()), b.size())),
+                 port};
 }
 }  // namespace
 
@@ -42,7 +43,9 @@ struct AsioEnv::Conn {
 AsioEnv::AsioEnv(asio::io_context& io, wire::Limits limits, Nanos stream_timeout)
     : io_(io), limits_(limits), stream_timeout_(stream_timeout), udp_(io), tcp_(io) {}
 
-AsioEnv::~AsioEnv() { Close(); }
+AsioEnv::~AsioEnv() {
+  Close();
+}
 
 Status AsioEnv::Bind(const Address& bind) {
   boost::system::error_code ec;
@@ -127,7 +130,8 @@ void AsioEnv::ReadFrame(std::shared_ptr<Conn> c, std::function<void(Result<std::
   if (len->has_value()) return done(c->buf.substr(0, **len));
   c->sock.async_read_some(asio::buffer(c->chunk),
                           [this, c, done](const boost::system::error_code& ec, std::size_t n) {
-                            if (ec) return done(Status::Unavailable("stream read: " + ec.message()));
+                            if (ec)
+                              return done(Status::Unavailable("stream read: " + ec.message()));
                             c->buf.append(c->chunk.data(), n);
                             ReadFrame(c, done);
                           });
@@ -159,8 +163,9 @@ void AsioEnv::AcceptLoop() {
           return;
         }
         auto out = std::make_shared<std::string>(std::move(*reply));
-        asio::async_write(c->sock, asio::buffer(*out),
-                          [c, out](const boost::system::error_code&, std::size_t) { c->timer.cancel(); });
+        asio::async_write(
+            c->sock, asio::buffer(*out),
+            [c, out](const boost::system::error_code&, std::size_t) { c->timer.cancel(); });
       });
     }
     AcceptLoop();
@@ -185,20 +190,21 @@ void AsioEnv::Exchange(const Address& to, std::string request, bool expect_reply
     if (!ec) finish(Status::Timeout("stream exchange timed out"));
   });
   auto req = std::make_shared<std::string>(std::move(request));
-  c->sock.async_connect(
-      tcp::endpoint(ToAsio(to), to.port),
-      [this, c, req, expect_reply, finish](const boost::system::error_code& ec) {
-        if (c->finished) return;
-        if (ec) return finish(Status::Unavailable("dial: " + ec.message()));
-        asio::async_write(c->sock, asio::buffer(*req),
-                          [this, c, req, expect_reply, finish](const boost::system::error_code& wec,
-                                                               std::size_t) {
-                            if (c->finished) return;
-                            if (wec) return finish(Status::Unavailable("write: " + wec.message()));
-                            if (!expect_reply) return finish(std::string());
-                            ReadFrame(c, finish);
-                          });
-      });
+  c->sock.async_connect(tcp::endpoint(ToAsio(to), to.port),
+                        [this, c, req, expect_reply, finish](const boost::system::error_code& ec) {
+                          if (c->finished) return;
+                          if (ec) return finish(Status::Unavailable("dial: " + ec.message()));
+                          asio::async_write(
+                              c->sock, asio::buffer(*req),
+                              [this, c, req, expect_reply, finish](
+                                  const boost::system::error_code& wec, std::size_t) {
+                                if (c->finished) return;
+                                if (wec)
+                                  return finish(Status::Unavailable("write: " + wec.message()));
+                                if (!expect_reply) return finish(std::string());
+                                ReadFrame(c, finish);
+                              });
+                        });
 }
 
 }  // namespace ckron::membership

@@ -25,9 +25,12 @@ void BroadcastQueue::Queue(std::string key, std::string msg, std::function<void(
   items_.emplace(order, Item{std::move(key), std::move(msg), std::move(finished)});
 }
 
-bool BroadcastQueue::HasFresh() const { return !items_.empty() && items_.begin()->first.first == 0; }
+bool BroadcastQueue::HasFresh() const {
+  return !items_.empty() && items_.begin()->first.first == 0;
+}
 
-std::vector<std::string> BroadcastQueue::Get(int overhead, int limit, int num_nodes, int sent_below) {
+std::vector<std::string> BroadcastQueue::Get(int overhead, int limit, int num_nodes,
+                                             int sent_below) {
   std::vector<std::string> out;
   if (items_.empty()) return out;
   const int max_transmits = std::max(1, RetransmitLimit(retransmit_mult_, num_nodes));

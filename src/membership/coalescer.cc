@@ -60,7 +60,8 @@ void EventCoalescer::Push(const SerfEvent& e) {
 // serf coalesce.go coalesceLoop: the first event of a batch starts the
 // period; every event restarts the quiescent timer; whichever fires first
 // delivers the batch.
-void EventCoalescer::Arm(Window& w, Nanos period, Nanos quiescent, void (EventCoalescer::*flush)()) {
+void EventCoalescer::Arm(Window& w, Nanos period, Nanos quiescent,
+                         void (EventCoalescer::*flush)()) {
   std::weak_ptr<bool> tok = alive_token_;
   Window* win = &w;
   auto fire = [this, tok, win, flush](Env::TimerId Window::*which) {
@@ -88,7 +89,8 @@ void EventCoalescer::FlushMembers() {
   for (auto& [name, held] : members_) {
     const auto& [type, member] = held;
     auto last = delivered_.find(name);
-    if (last != delivered_.end() && last->second == type && type != SerfEvent::Type::kMemberUpdate) {
+    if (last != delivered_.end() && last->second == type &&
+        type != SerfEvent::Type::kMemberUpdate) {
       continue;
     }
     if (type == SerfEvent::Type::kMemberReap) {

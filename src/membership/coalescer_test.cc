@@ -19,7 +19,8 @@ SerfEvent MemberEv(Type t, const std::string& name) {
   return e;
 }
 
-SerfEvent UserEv(const std::string& name, const std::string& payload, std::uint64_t ltime, bool cc) {
+SerfEvent UserEv(const std::string& name, const std::string& payload, std::uint64_t ltime,
+                 bool cc) {
   SerfEvent e;
   e.type = Type::kUser;
   e.name = name;
@@ -35,7 +36,9 @@ struct Fixture {
   explicit Fixture(CoalesceOptions o = {})
       : net(SimOptions{}),
         env(net.AddNode(Address{std::string("\x0a\x00\x00\x01", 4), 7946})),
-        c(o, env, [this](const SerfEvent& e) { out.push_back({net.now(), e}); }) {}
+        c(o, env, [this](const SerfEvent& e) {
+          out.push_back({net.now(), e});
+        }) {}
   void RunFor(Nanos d) { net.RunUntil(net.now() + d); }
   // "join:a,b" style summary of delivered member events.
   std::vector<std::string> Summary() const {
@@ -134,10 +137,11 @@ TEST(Coalescer, UserEventsCoalescePerNameOnlyWhenTheSenderAsked) {
   f.c.Push(UserEv("deploy", "v2", 11, true));  // older than v3: superseded
   f.c.Push(UserEv("restart", "x", 5, true));
   f.c.Push(UserEv("restart", "y", 5, true));  // same Lamport time: both kept
-  f.c.Push(UserEv("ping", "now", 3, false));   // not coalescing: at once
+  f.c.Push(UserEv("ping", "now", 3, false));  // not coalescing: at once
   EXPECT_EQ(f.Summary(), (V{"user:ping=now"}));
   f.RunFor(1001ms);
-  EXPECT_EQ(f.Summary(), (V{"user:ping=now", "user:deploy=v3", "user:restart=x", "user:restart=y"}));
+  EXPECT_EQ(f.Summary(),
+            (V{"user:ping=now", "user:deploy=v3", "user:restart=x", "user:restart=y"}));
 }
 
 TEST(Coalescer, MemberAndUserWindowsAreIndependent) {

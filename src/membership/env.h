@@ -62,7 +62,9 @@ class Env {
 };
 
 // A uniform integer in [0, n); 0 when n == 0.
-inline std::uint64_t RandomBelow(Env& env, std::uint64_t n) { return n == 0 ? 0 : env.Random() % n; }
+inline std::uint64_t RandomBelow(Env& env, std::uint64_t n) {
+  return n == 0 ? 0 : env.Random() % n;
+}
 
 }  // namespace ckron::membership
 

@@ -10,13 +10,18 @@
 namespace ckron::membership {
 namespace {
 
-bool ValidSize(std::size_t n) { return n == 16 || n == 24 || n == 32; }
+bool ValidSize(std::size_t n) {
+  return n == 16 || n == 24 || n == 32;
+}
 
 const EVP_CIPHER* CipherFor(std::size_t key_size) {
   switch (key_size) {
-    case 16: return EVP_aes_128_gcm();
-    case 24: return EVP_aes_192_gcm();
-    default: return EVP_aes_256_gcm();
+    case 16:
+      return EVP_aes_128_gcm();
+    case 24:
+      return EVP_aes_192_gcm();
+    default:
+      return EVP_aes_256_gcm();
   }
 }
 
@@ -34,7 +39,8 @@ bool OpenWith(const std::string& key, std::string_view nonce, std::string_view b
   std::string tag(body.substr(body.size() - Keyring::kTagSize));
   CtxPtr ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
   int len = 0;
-  if (!ctx || EVP_DecryptInit_ex(ctx.get(), CipherFor(key.size()), nullptr, nullptr, nullptr) != 1 ||
+  if (!ctx ||
+      EVP_DecryptInit_ex(ctx.get(), CipherFor(key.size()), nullptr, nullptr, nullptr) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(nonce.size()),
                           nullptr) != 1 ||
       EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, U(key), U(nonce)) != 1) {
@@ -45,9 +51,8 @@ bool OpenWith(const std::string& key, std::string_view nonce, std::string_view b
     return false;
   }
   plain->assign(ct.size(), '\0');
-  if (!ct.empty() &&
-      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain->data()), &len, U(ct),
-                        static_cast<int>(ct.size())) != 1) {
+  if (!ct.empty() && EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain->data()),
+                                       &len, U(ct), static_cast<int>(ct.size())) != 1) {
     return false;
   }
   if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag.size()),
@@ -91,7 +96,8 @@ Result<Keyring> Keyring::FromBase64(const std::vector<std::string>& keys) {
 std::string Keyring::GenerateKey(std::size_t size) {
   if (!ValidSize(size)) size = 32;
   std::string key(size, '\0');
-  CKRON_CHECK(RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(size)) == 1);
+  CKRON_CHECK(RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(size)) ==
+              1);
   return absl::Base64Escape(key);
 }
 
@@ -124,11 +130,12 @@ std::string Keyring::Seal(std::string_view plain, std::string_view aad,
   CKRON_CHECK(ctx != nullptr);
   int len = 0;
   CKRON_CHECK(EVP_EncryptInit_ex(ctx.get(), CipherFor(key.size()), nullptr, nullptr, nullptr) == 1);
-  CKRON_CHECK(EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN,
-                                  static_cast<int>(kNonceSize), nullptr) == 1);
+  CKRON_CHECK(EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kNonceSize),
+                                  nullptr) == 1);
   CKRON_CHECK(EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, U(key), U(nonce)) == 1);
   if (!aad.empty()) {
-    CKRON_CHECK(EVP_EncryptUpdate(ctx.get(), nullptr, &len, U(aad), static_cast<int>(aad.size())) == 1);
+    CKRON_CHECK(EVP_EncryptUpdate(ctx.get(), nullptr, &len, U(aad), static_cast<int>(aad.size())) ==
+                1);
   }
   std::string ct(msg.size(), '\0');
   if (!msg.empty()) {

@@ -61,7 +61,8 @@ class Dictionary {
   void Insert(std::uint32_t key, std::uint32_t code) {
     std::uint32_t i = Hash(key);
     while (Gen(slots_[i]) == gen_) i = (i + 1) & kMask;
-    slots_[i] = static_cast<std::uint64_t>(gen_) << 32 | static_cast<std::uint64_t>(key) << 12 | code;
+    slots_[i] =
+        static_cast<std::uint64_t>(gen_) << 32 | static_cast<std::uint64_t>(key) << 12 | code;
   }
   static constexpr std::uint32_t kNone = UINT32_MAX;
 
@@ -71,7 +72,9 @@ class Dictionary {
   static constexpr std::uint32_t kMask = (1u << kBits) - 1;
   static std::uint32_t Hash(std::uint32_t key) { return (key * 2654435761u) >> (32 - kBits); }
   static std::uint32_t Gen(std::uint64_t s) { return static_cast<std::uint32_t>(s >> 32); }
-  static std::uint32_t Key(std::uint64_t s) { return static_cast<std::uint32_t>(s >> 12) & 0xfffff; }
+  static std::uint32_t Key(std::uint64_t s) {
+    return static_cast<std::uint32_t>(s >> 12) & 0xfffff;
+  }
   static std::uint32_t Value(std::uint64_t s) { return static_cast<std::uint32_t>(s) & 0xfff; }
 
   std::array<std::uint64_t, 1u << kBits> slots_{};  // gen:32 | key:20 | code:12; gen 0 = empty

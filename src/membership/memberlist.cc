@@ -9,9 +9,13 @@
 namespace ckron::membership {
 
 namespace {
-std::shared_ptr<spdlog::logger> Log() { return logging::Get("gossip"); }
+std::shared_ptr<spdlog::logger> Log() {
+  return logging::Get("gossip");
+}
 
-std::vector<std::uint8_t> VsnVec(const std::uint8_t (&v)[6]) { return {v, v + 6}; }
+std::vector<std::uint8_t> VsnVec(const std::uint8_t (&v)[6]) {
+  return {v, v + 6};
+}
 }  // namespace
 
 struct Memberlist::Suspicion {
@@ -107,7 +111,9 @@ Memberlist::Memberlist(MemberlistConfig config, Env& env, MemberlistDelegate& de
       counters_(counters),
       broadcasts_(config_.retransmit_mult) {}
 
-Memberlist::~Memberlist() { Stop(); }
+Memberlist::~Memberlist() {
+  Stop();
+}
 
 void Memberlist::Stop() {
   for (auto id : tickers_) env_.Cancel(id);
@@ -157,10 +163,13 @@ void Memberlist::TEST_MergeFrom(const Memberlist& other) {
   std::vector<wire::PushNodeState> remote;
   remote.reserve(other.nodes_.size());
   for (const auto& n : other.nodes_) {
-    remote.push_back(wire::PushNodeState{
-        .name = n->name, .addr = n->addr.ip, .port = n->addr.port, .meta = n->meta,
-        .incarnation = n->incarnation, .state = static_cast<wire::NodeStateType>(n->status),
-        .vsn = VsnVec(n->vsn)});
+    remote.push_back(wire::PushNodeState{.name = n->name,
+                                         .addr = n->addr.ip,
+                                         .port = n->addr.port,
+                                         .meta = n->meta,
+                                         .incarnation = n->incarnation,
+                                         .state = static_cast<wire::NodeStateType>(n->status),
+                                         .vsn = VsnVec(n->vsn)});
   }
   MergeState(remote);
 }
@@ -223,7 +232,8 @@ void Memberlist::AliveNode(const wire::Alive& a, std::function<void()> notify, b
     if (state->addr != addr) {
       const bool can_reclaim = config_.dead_node_reclaim_time > 0s &&
                                env_.Now() - state->state_change > config_.dead_node_reclaim_time;
-      if (state->status == NodeStatus::kLeft || (state->status == NodeStatus::kDead && can_reclaim)) {
+      if (state->status == NodeStatus::kLeft ||
+          (state->status == NodeStatus::kDead && can_reclaim)) {
         Log()->info("updating address for left or failed node {} from {} to {}", state->name,
                     state->addr.ToString(), addr.ToString());
         updates_node = true;
@@ -242,7 +252,8 @@ void Memberlist::AliveNode(const wire::Alive& a, std::function<void()> notify, b
   const NodeStatus old_status = state->status;
   const std::string old_meta = state->meta;
   if (!bootstrap && is_local) {
-    if (a.incarnation == state->incarnation && a.meta == state->meta && a.vsn == VsnVec(state->vsn)) {
+    if (a.incarnation == state->incarnation && a.meta == state->meta &&
+        a.vsn == VsnVec(state->vsn)) {
       return;
     }
     Refute(*state, a.incarnation);
@@ -282,8 +293,8 @@ void Memberlist::SuspectNode(const wire::Suspect& s, const Address* sender) {
     ++sus.n;
     // Lifeguard: each independent confirmation pulls the timeout from max
     // toward min on a log curve (memberlist suspicion.go).
-    const double frac = std::log(static_cast<double>(sus.n) + 1.0) /
-                        std::log(static_cast<double>(sus.k) + 1.0);
+    const double frac =
+        std::log(static_cast<double>(sus.n) + 1.0) / std::log(static_cast<double>(sus.k) + 1.0);
     const double raw = static_cast<double>(sus.max.count()) -
                        frac * static_cast<double>((sus.max - sus.min).count());
     Nanos timeout{static_cast<std::int64_t>(std::floor(raw / 1e6)) * 1'000'000};
@@ -378,8 +389,11 @@ void Memberlist::ScheduleCheck(Suspicion& sus, const std::string& node, Nanos at
 void Memberlist::CheckSuspect(const std::string& node, Nanos change_time) {
   const NodeState* n = Find(node);
   if (n == nullptr || n->status != NodeStatus::kSuspect || n->state_change != change_time) return;
-  const wire::Ping ping{.seq_no = NextSeq(), .node = node, .source_addr = config_.advertise.ip,
-                        .source_port = config_.advertise.port, .source_node = config_.name};
+  const wire::Ping ping{.seq_no = NextSeq(),
+                        .node = node,
+                        .source_addr = config_.advertise.ip,
+                        .source_port = config_.advertise.port,
+                        .source_node = config_.name};
   const wire::Suspect accusation{.incarnation = n->incarnation, .node = node, .from = config_.name};
   SendRaw(n->addr, wire::MakeCompound({wire::Encode(ping), wire::Encode(accusation)}), n);
 }
@@ -428,8 +442,12 @@ void Memberlist::AnswerStaleAccusation(const NodeState& state, const Address& se
   if (!config_.stale_answers || left_) return;
   if (state.status != NodeStatus::kAlive && state.status != NodeStatus::kSuspect) return;
   if (sender == config_.advertise) return;
-  wire::Alive a{.incarnation = state.incarnation, .node = state.name, .addr = state.addr.ip,
-                .port = state.addr.port, .meta = state.meta, .vsn = VsnVec(state.vsn)};
+  wire::Alive a{.incarnation = state.incarnation,
+                .node = state.name,
+                .addr = state.addr.ip,
+                .port = state.addr.port,
+                .meta = state.meta,
+                .vsn = VsnVec(state.vsn)};
   SendMsg(sender, wire::Encode(a), nullptr);
 }
 
@@ -437,8 +455,12 @@ void Memberlist::MergeState(const std::vector<wire::PushNodeState>& remote) {
   for (const auto& r : remote) {
     switch (r.state) {
       case wire::NodeStateType::kAlive:
-        AliveNode(wire::Alive{.incarnation = r.incarnation, .node = r.name, .addr = r.addr,
-                              .port = r.port, .meta = r.meta, .vsn = r.vsn},
+        AliveNode(wire::Alive{.incarnation = r.incarnation,
+                              .node = r.name,
+                              .addr = r.addr,
+                              .port = r.port,
+                              .meta = r.meta,
+                              .vsn = r.vsn},
                   nullptr, false);
         break;
       case wire::NodeStateType::kLeft:
@@ -448,7 +470,8 @@ void Memberlist::MergeState(const std::vector<wire::PushNodeState>& remote) {
       case wire::NodeStateType::kSuspect:
         // Never trust a remote's word that a node is dead: suspect it and
         // let it refute (memberlist mergeState).
-        SuspectNode(wire::Suspect{.incarnation = r.incarnation, .node = r.name, .from = config_.name});
+        SuspectNode(
+            wire::Suspect{.incarnation = r.incarnation, .node = r.name, .from = config_.name});
         break;
     }
   }
@@ -497,8 +520,9 @@ Status Memberlist::VerifyProtocol(const std::vector<wire::PushNodeState>& remote
 void Memberlist::OnPacket(const Address& from, std::string_view bytes) {
   ++counters_.packets_received;
   counters_.bytes_received += bytes.size();
-  Status s = wire::OpenPacket(bytes, *config_.keyring, config_.limits,
-                              [&](wire::MsgType t, std::string_view body) { HandleLeaf(from, t, body); });
+  Status s =
+      wire::OpenPacket(bytes, *config_.keyring, config_.limits,
+                       [&](wire::MsgType t, std::string_view body) { HandleLeaf(from, t, body); });
   if (s.ok()) return;
   switch (s.code()) {
     case StatusCode::kUnavailable:
@@ -522,10 +546,14 @@ void Memberlist::HandleLeaf(const Address& from, wire::MsgType type, std::string
                 from.ToString(), s.message());
   };
   switch (type) {
-    case wire::MsgType::kPing: return HandlePing(from, body);
-    case wire::MsgType::kIndirectPing: return HandleIndirectPing(from, body);
-    case wire::MsgType::kAck: return HandleAck(body);
-    case wire::MsgType::kNack: return HandleNack(body);
+    case wire::MsgType::kPing:
+      return HandlePing(from, body);
+    case wire::MsgType::kIndirectPing:
+      return HandleIndirectPing(from, body);
+    case wire::MsgType::kAck:
+      return HandleAck(body);
+    case wire::MsgType::kNack:
+      return HandleNack(body);
     case wire::MsgType::kSuspect: {
       auto m = wire::DecodeBody<wire::Suspect>(body);
       if (!m.ok()) return malformed(m.status());
@@ -561,7 +589,8 @@ void Memberlist::HandlePing(const Address& from, std::string_view body) {
     return;
   }
   Address to = from;
-  if (!p->source_addr.empty() && p->source_port > 0) to = Address{NormalizeIp(p->source_addr), p->source_port};
+  if (!p->source_addr.empty() && p->source_port > 0)
+    to = Address{NormalizeIp(p->source_addr), p->source_port};
   SendMsg(to, wire::Encode(wire::Ack{.seq_no = p->seq_no}), Find(p->source_node));
 }
 
@@ -586,7 +615,8 @@ void Memberlist::HandleIndirectPing(const Address& from, std::string_view body) 
   SetAckHandler(local_seq, std::move(h), config_.probe_timeout);
   const Address target{NormalizeIp(ind->target), ind->port};
   SendMsg(target,
-          wire::Encode(wire::Ping{.seq_no = local_seq, .node = ind->node,
+          wire::Encode(wire::Ping{.seq_no = local_seq,
+                                  .node = ind->node,
                                   .source_addr = config_.advertise.ip,
                                   .source_port = config_.advertise.port,
                                   .source_node = config_.name}),
@@ -629,10 +659,13 @@ std::string Memberlist::EncodeLocalState(bool join) {
   pp.join = join;
   pp.nodes.reserve(nodes_.size());
   for (const auto& n : nodes_) {
-    pp.nodes.push_back(wire::PushNodeState{
-        .name = n->name, .addr = n->addr.ip, .port = n->addr.port, .meta = n->meta,
-        .incarnation = n->incarnation, .state = static_cast<wire::NodeStateType>(n->status),
-        .vsn = VsnVec(n->vsn)});
+    pp.nodes.push_back(wire::PushNodeState{.name = n->name,
+                                           .addr = n->addr.ip,
+                                           .port = n->addr.port,
+                                           .meta = n->meta,
+                                           .incarnation = n->incarnation,
+                                           .state = static_cast<wire::NodeStateType>(n->status),
+                                           .vsn = VsnVec(n->vsn)});
   }
   pp.user_state = delegate_.LocalState(join);
   return wire::Encode(pp);
@@ -737,7 +770,8 @@ void Memberlist::SendMsg(const Address& to, std::string msg, const NodeState* no
 
 void Memberlist::SendRaw(const Address& to, std::string msg, const NodeState* node) {
   const bool crc = node != nullptr && node->vsn[1] >= 5;
-  std::string pkt = wire::SealPacket(std::move(msg), *config_.keyring, config_.enable_compression, crc);
+  std::string pkt =
+      wire::SealPacket(std::move(msg), *config_.keyring, config_.enable_compression, crc);
   ++counters_.packets_sent;
   counters_.bytes_sent += pkt.size();
   env_.SendPacket(to, std::move(pkt));

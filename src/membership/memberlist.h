@@ -76,9 +76,9 @@ struct MemberlistConfig {
   std::string name;   // unique node name
   Address advertise;  // the address peers reach us at
 
-  Nanos tcp_timeout = 10s;        // stream connect+exchange deadline
-  int indirect_checks = 3;        // peers asked to probe for us
-  int retransmit_mult = 4;        // broadcast sent mult*ceil(log10(n+1)) times
+  Nanos tcp_timeout = 10s;  // stream connect+exchange deadline
+  int indirect_checks = 3;  // peers asked to probe for us
+  int retransmit_mult = 4;  // broadcast sent mult*ceil(log10(n+1)) times
   // Suspicion timeout: min = suspicion_mult * scale * probe_interval, where
   // scale = max(1, log10 n), capped at suspicion_scale_cap when that is > 0;
   // max = suspicion_max_timeout_mult * min. A suspicion waits max, shrinking
@@ -304,7 +304,7 @@ class Memberlist final : public Inbox {
   std::size_t probe_index_ = 0;
   bool probing_ = false;
   std::string priority_probe_;  // suspect_probers: probe this one next
-  int awareness_ = 0;           // Lifeguard local health; Invariant: 0 <= awareness_ < max multiplier
+  int awareness_ = 0;  // Lifeguard local health; Invariant: 0 <= awareness_ < max multiplier
   std::uint32_t seq_ = 0;
   std::uint32_t incarnation_ = 0;
   bool left_ = false;

@@ -8,7 +8,9 @@
 namespace ckron::membership {
 
 namespace {
-std::shared_ptr<spdlog::logger> Log() { return logging::Get("gossip"); }
+std::shared_ptr<spdlog::logger> Log() {
+  return logging::Get("gossip");
+}
 }  // namespace
 
 struct Memberlist::Probe {
@@ -26,7 +28,8 @@ void Memberlist::ScheduleTickers() {
   std::weak_ptr<bool> tok = alive_token_;
   // Random stagger so nodes started together don't tick in lock step.
   auto stagger = [&](Nanos interval) {
-    return Nanos(static_cast<std::int64_t>(RandomBelow(env_, static_cast<std::uint64_t>(interval.count()))));
+    return Nanos(
+        static_cast<std::int64_t>(RandomBelow(env_, static_cast<std::uint64_t>(interval.count()))));
   };
   if (config_.probe_interval > 0s) {
     tickers_.push_back(env_.After(stagger(config_.probe_interval), [this, tok] {
@@ -52,7 +55,9 @@ void Memberlist::ApplyAwareness(int delta) {
 
 // Lifeguard local health: a node that misses acks (maybe because it is the
 // slow one) probes less often and waits longer before blaming others.
-Nanos Memberlist::ScaledProbeInterval() const { return config_.probe_interval * (awareness_ + 1); }
+Nanos Memberlist::ScaledProbeInterval() const {
+  return config_.probe_interval * (awareness_ + 1);
+}
 
 void Memberlist::SetAckHandler(std::uint32_t seq, AckHandler h, Nanos timeout) {
   std::weak_ptr<bool> tok = alive_token_;
@@ -129,8 +134,11 @@ void Memberlist::ProbeNode(const std::string& name) {
   p->node = name;
   p->seq = NextSeq();
   p->deadline = env_.Now() + ScaledProbeInterval();
-  wire::Ping ping{.seq_no = p->seq, .node = name, .source_addr = config_.advertise.ip,
-                  .source_port = config_.advertise.port, .source_node = config_.name};
+  wire::Ping ping{.seq_no = p->seq,
+                  .node = name,
+                  .source_addr = config_.advertise.ip,
+                  .source_port = config_.advertise.port,
+                  .source_node = config_.name};
   AckHandler h;
   std::weak_ptr<Probe> wp = p;
   h.on_ack = [this, wp](std::string_view) {
@@ -145,9 +153,10 @@ void Memberlist::ProbeNode(const std::string& name) {
   } else {
     // A suspect gets the accusation with the ping, so it can refute.
     SendRaw(node->addr,
-            wire::MakeCompound({wire::Encode(ping),
-                                wire::Encode(wire::Suspect{.incarnation = node->incarnation,
-                                                           .node = name, .from = config_.name})}),
+            wire::MakeCompound(
+                {wire::Encode(ping),
+                 wire::Encode(wire::Suspect{
+                     .incarnation = node->incarnation, .node = name, .from = config_.name})}),
             node);
   }
   std::weak_ptr<bool> tok = alive_token_;
@@ -165,9 +174,14 @@ void Memberlist::ProbeIndirect(const std::shared_ptr<Probe>& p) {
   auto peers = RandomNodes(config_.indirect_checks, [&](const NodeState& n) {
     return n.name == config_.name || n.name == p->node || n.status != NodeStatus::kAlive;
   });
-  wire::IndirectPing ind{.seq_no = p->seq, .target = node->addr.ip, .port = node->addr.port,
-                         .node = p->node, .nack = false, .source_addr = config_.advertise.ip,
-                         .source_port = config_.advertise.port, .source_node = config_.name};
+  wire::IndirectPing ind{.seq_no = p->seq,
+                         .target = node->addr.ip,
+                         .port = node->addr.port,
+                         .node = p->node,
+                         .nack = false,
+                         .source_addr = config_.advertise.ip,
+                         .source_port = config_.advertise.port,
+                         .source_node = config_.name};
   for (NodeState* peer : peers) {
     ind.nack = peer->vsn[1] >= 4;
     if (ind.nack) ++p->expected_nacks;
@@ -175,8 +189,11 @@ void Memberlist::ProbeIndirect(const std::shared_ptr<Probe>& p) {
   }
   // TCP fallback ping (protocol >= 3): catches UDP-only loss.
   if (node->vsn[1] >= 3) {
-    wire::Ping ping{.seq_no = p->seq, .node = p->node, .source_addr = config_.advertise.ip,
-                    .source_port = config_.advertise.port, .source_node = config_.name};
+    wire::Ping ping{.seq_no = p->seq,
+                    .node = p->node,
+                    .source_addr = config_.advertise.ip,
+                    .source_port = config_.advertise.port,
+                    .source_node = config_.name};
     std::weak_ptr<bool> tok = alive_token_;
     std::weak_ptr<Probe> wp = p;
     const Nanos budget = std::max(p->deadline - env_.Now(), Nanos(1ms));
@@ -211,7 +228,8 @@ void Memberlist::ProbeDeadline(const std::shared_ptr<Probe>& p) {
   ApplyAwareness(delta);
   if (node == nullptr || node->DeadOrLeft()) return;
   Log()->info("suspect {} has failed, no acks received", p->node);
-  SuspectNode(wire::Suspect{.incarnation = node->incarnation, .node = p->node, .from = config_.name});
+  SuspectNode(
+      wire::Suspect{.incarnation = node->incarnation, .node = p->node, .from = config_.name});
 }
 
 void Memberlist::FinishProbe(const std::shared_ptr<Probe>& p, bool ok) {
@@ -336,7 +354,8 @@ void Memberlist::Join(const std::vector<Address>& addrs, std::function<void(int,
                       if (s.ok()) {
                         const auto t = static_cast<wire::MsgType>((*plain)[0]);
                         if (t == wire::MsgType::kErr) {
-                          auto e = wire::DecodeBody<wire::ErrResp>(std::string_view(*plain).substr(1));
+                          auto e =
+                              wire::DecodeBody<wire::ErrResp>(std::string_view(*plain).substr(1));
                           s = Status::Unavailable("remote error: " + (e.ok() ? e->error : "?"));
                         } else if (t != wire::MsgType::kPushPull) {
                           s = Status::InvalidArgument("unexpected reply type to push/pull");

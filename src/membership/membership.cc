@@ -13,7 +13,9 @@ namespace ckron::membership {
 namespace asio = boost::asio;
 
 namespace {
-std::shared_ptr<spdlog::logger> Log() { return logging::Get("gossip"); }
+std::shared_ptr<spdlog::logger> Log() {
+  return logging::Get("gossip");
+}
 
 MemberInfo ToInfo(const Member& m) {
   MemberInfo i;
@@ -44,12 +46,18 @@ const char* MemberStateName(MemberState s) {
 
 const char* MemberEventTypeName(MemberEvent::Type t) {
   switch (t) {
-    case MemberEvent::Type::kJoin: return "member-join";
-    case MemberEvent::Type::kLeave: return "member-leave";
-    case MemberEvent::Type::kFail: return "member-failed";
-    case MemberEvent::Type::kUpdate: return "member-update";
-    case MemberEvent::Type::kReap: return "member-reap";
-    case MemberEvent::Type::kUser: return "user";
+    case MemberEvent::Type::kJoin:
+      return "member-join";
+    case MemberEvent::Type::kLeave:
+      return "member-leave";
+    case MemberEvent::Type::kFail:
+      return "member-failed";
+    case MemberEvent::Type::kUpdate:
+      return "member-update";
+    case MemberEvent::Type::kReap:
+      return "member-reap";
+    case MemberEvent::Type::kUser:
+      return "user";
   }
   return "unknown";
 }
@@ -106,10 +114,10 @@ struct Membership::Impl {
   std::thread thread;
 
   mutable std::mutex mu;
-  std::vector<MemberInfo> snapshot;                        // guarded by mu
-  std::vector<std::shared_ptr<EventSubscription>> subs;    // guarded by mu
-  MembershipStats stats;                                   // guarded by mu
-  int retry_attempts = 0;                                  // owner thread
+  std::vector<MemberInfo> snapshot;                      // guarded by mu
+  std::vector<std::shared_ptr<EventSubscription>> subs;  // guarded by mu
+  MembershipStats stats;                                 // guarded by mu
+  int retry_attempts = 0;                                // owner thread
 
   // Runs `fn` on the owner thread and waits for its result.
   template <typename F>
@@ -140,20 +148,33 @@ struct Membership::Impl {
   }
 
   void OnSerfEvent(const SerfEvent& e) {  // owner thread
-    Publish();  // the directory never waits for coalescing
+    Publish();                            // the directory never waits for coalescing
     coalescer->Push(e);
   }
 
   void Deliver(const SerfEvent& e) {  // owner thread, out of the coalescer
     MemberEvent out;
     switch (e.type) {
-      case SerfEvent::Type::kMemberJoin: out.type = MemberEvent::Type::kJoin; break;
-      case SerfEvent::Type::kMemberLeave: out.type = MemberEvent::Type::kLeave; break;
-      case SerfEvent::Type::kMemberFailed: out.type = MemberEvent::Type::kFail; break;
-      case SerfEvent::Type::kMemberUpdate: out.type = MemberEvent::Type::kUpdate; break;
-      case SerfEvent::Type::kMemberReap: out.type = MemberEvent::Type::kReap; break;
-      case SerfEvent::Type::kUser: out.type = MemberEvent::Type::kUser; break;
-      case SerfEvent::Type::kQuery: return;  // acked by Serf; not surfaced
+      case SerfEvent::Type::kMemberJoin:
+        out.type = MemberEvent::Type::kJoin;
+        break;
+      case SerfEvent::Type::kMemberLeave:
+        out.type = MemberEvent::Type::kLeave;
+        break;
+      case SerfEvent::Type::kMemberFailed:
+        out.type = MemberEvent::Type::kFail;
+        break;
+      case SerfEvent::Type::kMemberUpdate:
+        out.type = MemberEvent::Type::kUpdate;
+        break;
+      case SerfEvent::Type::kMemberReap:
+        out.type = MemberEvent::Type::kReap;
+        break;
+      case SerfEvent::Type::kUser:
+        out.type = MemberEvent::Type::kUser;
+        break;
+      case SerfEvent::Type::kQuery:
+        return;  // acked by Serf; not surfaced
     }
     out.name = e.name;
     out.payload = e.payload;
@@ -278,7 +299,11 @@ Result<std::unique_ptr<Membership>> Membership::Start(MembershipOptions options)
     auto r = m->Join(options.join);
     if (!r.ok()) Log()->warn("join failed: {}", r.status().message());
   }
-  if (!retry.empty()) I.Call([&I, retry] { I.RetryJoin(retry); return 0; });
+  if (!retry.empty())
+    I.Call([&I, retry] {
+      I.RetryJoin(retry);
+      return 0;
+    });
   return m;
 }
 
@@ -316,7 +341,8 @@ Status Membership::UpdateTags(std::map<std::string, std::string> tags) {
   });
 }
 
-Status Membership::SendUserEvent(const std::string& name, const std::string& payload, bool coalesce) {
+Status Membership::SendUserEvent(const std::string& name, const std::string& payload,
+                                 bool coalesce) {
   return impl_->Call([&] { return impl_->serf->UserEvent(name, payload, coalesce); });
 }
 
@@ -352,6 +378,8 @@ MembershipStats Membership::Stats() const {
   return impl_->stats;
 }
 
-std::string Membership::bound_addr() const { return impl_->env->bound().ToString(); }
+std::string Membership::bound_addr() const {
+  return impl_->env->bound().ToString();
+}
 
 }  // namespace ckron::membership

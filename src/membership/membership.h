@@ -25,13 +25,14 @@
 namespace ckron::membership {
 
 struct MembershipOptions {
-  std::string node_name;                 // unique; required
-  std::string bind_addr = "0.0.0.0:8946";  // IP:port for UDP and TCP (port 0: pick one)
-  std::string advertise_addr;            // IP[:port] peers use; "" = bind IP and port
-  std::string profile = "lan";           // lan | wan | local (memberlist timings)
-  std::vector<std::string> keys;         // base64 AES keys, primary first; empty = plaintext
+  std::string node_name;                    // unique; required
+  std::string bind_addr = "0.0.0.0:8946";   // IP:port for UDP and TCP (port 0: pick one)
+  std::string advertise_addr;               // IP[:port] peers use; "" = bind IP and port
+  std::string profile = "lan";              // lan | wan | local (memberlist timings)
+  std::vector<std::string> keys;            // base64 AES keys, primary first; empty = plaintext
   std::map<std::string, std::string> tags;  // carried in node meta (<= 512 bytes encoded)
-  std::chrono::nanoseconds reconnect_timeout = std::chrono::hours(24);  // forget failed members after
+  std::chrono::nanoseconds reconnect_timeout =
+      std::chrono::hours(24);  // forget failed members after
   std::chrono::nanoseconds tombstone_timeout = std::chrono::hours(24);  // forget left members after
   std::vector<std::string> join;        // one join attempt at Start; failure only logged
   std::vector<std::string> retry_join;  // keep trying in the background until joined
@@ -53,9 +54,14 @@ struct MembershipOptions {
   std::chrono::nanoseconds user_quiescent_period = std::chrono::seconds(1);
 };
 
-
 // Serf's member statuses and numbering.
-enum class MemberState : std::uint8_t { kNone = 0, kAlive = 1, kLeaving = 2, kLeft = 3, kFailed = 4 };
+enum class MemberState : std::uint8_t {
+  kNone = 0,
+  kAlive = 1,
+  kLeaving = 2,
+  kLeft = 3,
+  kFailed = 4
+};
 const char* MemberStateName(MemberState s);
 
 struct MemberInfo {
@@ -64,8 +70,8 @@ struct MemberInfo {
   std::uint16_t port = 0;
   std::map<std::string, std::string> tags;
   MemberState status = MemberState::kNone;
-  std::string rpc_addr;  // the rpc_addr tag ("" if absent)
-  std::string region;    // the region tag ("" if absent)
+  std::string rpc_addr;                           // the rpc_addr tag ("" if absent)
+  std::string region;                             // the region tag ("" if absent)
   std::uint8_t protocol[6] = {0, 0, 0, 0, 0, 0};  // pmin pmax pcur dmin dmax dcur
 };
 

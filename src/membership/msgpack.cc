@@ -4,7 +4,9 @@
 
 namespace ckron::membership::msgpack {
 namespace {
-Status Truncated() { return Status::FailedPrecondition("msgpack: truncated"); }
+Status Truncated() {
+  return Status::FailedPrecondition("msgpack: truncated");
+}
 Status Invalid(const char* what) {
   return Status::InvalidArgument(std::string("msgpack: ") + what);
 }
@@ -16,8 +18,12 @@ void Writer::Be(std::uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) Byte(static_cast<std::uint8_t>(v >> (8 * i)));
 }
 
-void Writer::Nil() { Byte(0xc0); }
-void Writer::Bool(bool v) { Byte(v ? 0xc3 : 0xc2); }
+void Writer::Nil() {
+  Byte(0xc0);
+}
+void Writer::Bool(bool v) {
+  Byte(v ? 0xc3 : 0xc2);
+}
 
 void Writer::Uint(std::uint64_t v) {
   if (v <= 0x7f) {
@@ -164,7 +170,10 @@ Result<std::int64_t> Reader::ReadInt() {
   } else if (b >= 0xcc && b <= 0xcf) {
     const int n = 1 << (b - 0xcc);
     auto r = fixed(n);
-    if (!r.ok()) { pos_ = start; return r.status(); }
+    if (!r.ok()) {
+      pos_ = start;
+      return r.status();
+    }
     if (*r > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
       pos_ = start;
       return Invalid("integer overflow");
@@ -173,12 +182,23 @@ Result<std::int64_t> Reader::ReadInt() {
   } else if (b >= 0xd0 && b <= 0xd3) {
     const int n = 1 << (b - 0xd0);
     auto r = fixed(n);
-    if (!r.ok()) { pos_ = start; return r.status(); }
+    if (!r.ok()) {
+      pos_ = start;
+      return r.status();
+    }
     switch (n) {
-      case 1: v = static_cast<std::int8_t>(*r); break;
-      case 2: v = static_cast<std::int16_t>(*r); break;
-      case 4: v = static_cast<std::int32_t>(*r); break;
-      default: v = static_cast<std::int64_t>(*r); break;
+      case 1:
+        v = static_cast<std::int8_t>(*r);
+        break;
+      case 2:
+        v = static_cast<std::int16_t>(*r);
+        break;
+      case 4:
+        v = static_cast<std::int32_t>(*r);
+        break;
+      default:
+        v = static_cast<std::int64_t>(*r);
+        break;
     }
   } else {
     pos_ = start;
@@ -194,7 +214,10 @@ Result<std::uint64_t> Reader::ReadUint() {
     if (b == 0xcf) {  // the one form that does not fit int64
       ++pos_;
       auto at = Need(8);
-      if (!at.ok()) { pos_ = start; return at.status(); }
+      if (!at.ok()) {
+        pos_ = start;
+        return at.status();
+      }
       return Be(*at, 8);
     }
   }
@@ -228,7 +251,10 @@ Result<std::string_view> Reader::ReadRaw() {
   }
   if (width > 0) {
     auto p = Need(static_cast<std::size_t>(width));
-    if (!p.ok()) { pos_ = start; return p.status(); }
+    if (!p.ok()) {
+      pos_ = start;
+      return p.status();
+    }
     n = Be(*p, width);
   }
   if (remaining() < n) {
@@ -261,7 +287,10 @@ Result<std::uint32_t> Reader::ContainerHeader(bool map) {
   }
   if (width > 0) {
     auto p = Need(static_cast<std::size_t>(width));
-    if (!p.ok()) { pos_ = start; return p.status(); }
+    if (!p.ok()) {
+      pos_ = start;
+      return p.status();
+    }
     n = Be(*p, width);
   }
   // Every element takes at least one byte (two for a map entry), so a count
@@ -274,8 +303,12 @@ Result<std::uint32_t> Reader::ContainerHeader(bool map) {
   return static_cast<std::uint32_t>(n);
 }
 
-Result<std::uint32_t> Reader::ReadArrayHeader() { return ContainerHeader(false); }
-Result<std::uint32_t> Reader::ReadMapHeader() { return ContainerHeader(true); }
+Result<std::uint32_t> Reader::ReadArrayHeader() {
+  return ContainerHeader(false);
+}
+Result<std::uint32_t> Reader::ReadMapHeader() {
+  return ContainerHeader(true);
+}
 
 Status Reader::Skip(int depth) {
   if (depth > kMaxDepth) return Invalid("nesting too deep");

@@ -125,7 +125,9 @@ inline Status ReadString(Reader& r, std::string* out) {
 }
 
 // True for the error a Reader returns when its span ended mid-value.
-inline bool IsTruncated(const Status& s) { return s.code() == StatusCode::kFailedPrecondition; }
+inline bool IsTruncated(const Status& s) {
+  return s.code() == StatusCode::kFailedPrecondition;
+}
 
 }  // namespace ckron::membership::msgpack
 

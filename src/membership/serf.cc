@@ -7,7 +7,9 @@
 namespace ckron::membership {
 
 namespace {
-std::shared_ptr<spdlog::logger> Log() { return logging::Get("gossip"); }
+std::shared_ptr<spdlog::logger> Log() {
+  return logging::Get("gossip");
+}
 using serf_wire::LamportTime;
 using SMsg = serf_wire::MsgType;
 constexpr std::string_view kInternalPrefix = "_serf_";
@@ -24,11 +26,16 @@ void Every(Env& env, Nanos interval, std::weak_ptr<bool> tok, std::function<void
 
 const char* MemberStatusName(MemberStatus s) {
   switch (s) {
-    case MemberStatus::kAlive: return "alive";
-    case MemberStatus::kLeaving: return "leaving";
-    case MemberStatus::kLeft: return "left";
-    case MemberStatus::kFailed: return "failed";
-    default: return "none";
+    case MemberStatus::kAlive:
+      return "alive";
+    case MemberStatus::kLeaving:
+      return "leaving";
+    case MemberStatus::kLeft:
+      return "left";
+    case MemberStatus::kFailed:
+      return "failed";
+    default:
+      return "none";
   }
 }
 
@@ -49,7 +56,9 @@ Serf::Serf(SerfConfig config, MemberlistConfig ml_config, Env& env, GossipCounte
   memberlist_ = std::make_unique<Memberlist>(std::move(ml_config), env, *this, counters);
 }
 
-Serf::~Serf() { Stop(); }
+Serf::~Serf() {
+  Stop();
+}
 
 void Serf::Stop() {
   memberlist_->Stop();
@@ -139,7 +148,8 @@ Status Serf::UserEvent(const std::string& name, const std::string& payload, bool
     return Status::InvalidArgument("user event exceeds configured limit of " +
                                    std::to_string(config_.user_event_size_limit) + " bytes");
   }
-  const serf_wire::UserEvent e{.ltime = event_clock_.Time(), .name = name, .payload = payload, .cc = coalesce};
+  const serf_wire::UserEvent e{
+      .ltime = event_clock_.Time(), .name = name, .payload = payload, .cc = coalesce};
   event_clock_.Increment();
   HandleUserEvent(e);
   QueueBroadcast(event_broadcasts_, serf_wire::Encode(e));
@@ -340,18 +350,24 @@ bool Serf::HandleQuery(const serf_wire::Query& q) {
   if (q.addr.size() != 4 && q.addr.size() != 16) return rebroadcast;
   const Address asker{NormalizeIp(q.addr), q.port};
   if (q.flags & serf_wire::kQueryFlagAck) {
-    memberlist_->SendToAddress(asker, serf_wire::Encode(serf_wire::QueryResponse{
-                                          .ltime = q.ltime, .id = q.id, .from = config_.node_name,
-                                          .flags = serf_wire::kQueryFlagAck}));
+    memberlist_->SendToAddress(
+        asker, serf_wire::Encode(serf_wire::QueryResponse{.ltime = q.ltime,
+                                                          .id = q.id,
+                                                          .from = config_.node_name,
+                                                          .flags = serf_wire::kQueryFlagAck}));
   }
   if (std::string_view(q.name).starts_with(kInternalPrefix)) {
     const std::string_view what = std::string_view(q.name).substr(kInternalPrefix.size());
     if (what == "conflict") {
       std::optional<serf_wire::MemberInfo> info;
-      if (auto it = members_.find(q.payload); it != members_.end() && q.payload != config_.node_name) {
+      if (auto it = members_.find(q.payload);
+          it != members_.end() && q.payload != config_.node_name) {
         const Member& m = it->second.member;
-        info = serf_wire::MemberInfo{.name = m.name, .addr = m.addr.ip, .port = m.addr.port,
-                                     .tags = m.tags, .status = static_cast<std::uint8_t>(m.status)};
+        info = serf_wire::MemberInfo{.name = m.name,
+                                     .addr = m.addr.ip,
+                                     .port = m.addr.port,
+                                     .tags = m.tags,
+                                     .status = static_cast<std::uint8_t>(m.status)};
         std::copy_n(m.vsn, 6, info->vsn);
         RespondToQuery(q, serf_wire::EncodeConflictResponse(info));
       }
@@ -361,8 +377,9 @@ bool Serf::HandleQuery(const serf_wire::Query& q) {
       if (!r.keys.empty()) r.primary_key = r.keys.front();
       RespondToQuery(q, serf_wire::Encode(r));
     } else if (what == "install-key" || what == "use-key" || what == "remove-key") {
-      RespondToQuery(q, serf_wire::Encode(serf_wire::KeyResponse{
-                            .result = false, .message = "ckron does not change its keyring at run time"}));
+      RespondToQuery(
+          q, serf_wire::Encode(serf_wire::KeyResponse{
+                 .result = false, .message = "ckron does not change its keyring at run time"}));
     }
     return rebroadcast;  // _serf_ping and unknown internal queries: the ack is the answer
   }
@@ -379,14 +396,19 @@ bool Serf::HandleQuery(const serf_wire::Query& q) {
 
 void Serf::RespondToQuery(const serf_wire::Query& q, std::string payload) {
   const Address asker{NormalizeIp(q.addr), q.port};
-  memberlist_->SendToAddress(asker, serf_wire::Encode(serf_wire::QueryResponse{
-                                        .ltime = q.ltime, .id = q.id, .from = config_.node_name,
-                                        .flags = 0, .payload = std::move(payload)}));
+  memberlist_->SendToAddress(
+      asker, serf_wire::Encode(serf_wire::QueryResponse{.ltime = q.ltime,
+                                                        .id = q.id,
+                                                        .from = config_.node_name,
+                                                        .flags = 0,
+                                                        .payload = std::move(payload)}));
 }
 
 // ------------------------------------------------------- delegate
 
-std::string Serf::NodeMeta() { return serf_wire::EncodeTags(config_.tags); }
+std::string Serf::NodeMeta() {
+  return serf_wire::EncodeTags(config_.tags);
+}
 
 void Serf::NotifyMsg(std::string_view buf) {
   if (buf.empty()) return;
@@ -500,7 +522,8 @@ void Serf::MergeRemoteState(std::string_view buf, bool join) {
   (void)join;
   for (const auto& evs : pp->events) {
     for (const auto& e : evs.events) {
-      HandleUserEvent(serf_wire::UserEvent{.ltime = evs.ltime, .name = e.name, .payload = e.payload});
+      HandleUserEvent(
+          serf_wire::UserEvent{.ltime = evs.ltime, .name = e.name, .payload = e.payload});
     }
   }
 }

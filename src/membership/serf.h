@@ -23,7 +23,13 @@
 namespace ckron::membership {
 
 // serf.MemberStatus, with the same numbering (Dkron's API shows it).
-enum class MemberStatus : std::uint8_t { kNone = 0, kAlive = 1, kLeaving = 2, kLeft = 3, kFailed = 4 };
+enum class MemberStatus : std::uint8_t {
+  kNone = 0,
+  kAlive = 1,
+  kLeaving = 2,
+  kLeft = 3,
+  kFailed = 4
+};
 const char* MemberStatusName(MemberStatus s);  // "alive", "leaving", "left", "failed", "none"
 
 struct Member {
@@ -35,7 +41,15 @@ struct Member {
 };
 
 struct SerfEvent {
-  enum class Type { kMemberJoin, kMemberLeave, kMemberFailed, kMemberUpdate, kMemberReap, kUser, kQuery };
+  enum class Type {
+    kMemberJoin,
+    kMemberLeave,
+    kMemberFailed,
+    kMemberUpdate,
+    kMemberReap,
+    kUser,
+    kQuery
+  };
   Type type = Type::kMemberJoin;
   std::vector<Member> members;  // member events
   std::string name;             // user event / query name

@@ -13,9 +13,13 @@ using msgpack::Writer;
 
 constexpr std::uint8_t kTagMagicByte = 255;
 
-std::string Start(MsgType t) { return std::string(1, static_cast<char>(t)); }
+std::string Start(MsgType t) {
+  return std::string(1, static_cast<char>(t));
+}
 
-Status ReadLTime(Reader& r, LamportTime* out) { return ReadUintInto(r, out); }
+Status ReadLTime(Reader& r, LamportTime* out) {
+  return ReadUintInto(r, out);
+}
 
 Status ReadStringList(Reader& r, std::vector<std::string>* out) {
   CKRON_ASSIGN_OR_RETURN(std::uint32_t n, r.ReadArrayHeader());
@@ -77,8 +81,10 @@ std::string Encode(const Join& m) {
   std::string out = Start(MsgType::kJoin);
   Writer w(&out);
   w.MapHeader(2);
-  w.Raw("LTime"); w.Uint(m.ltime);
-  w.Raw("Node"); w.Raw(m.node);
+  w.Raw("LTime");
+  w.Uint(m.ltime);
+  w.Raw("Node");
+  w.Raw(m.node);
   return out;
 }
 
@@ -86,9 +92,12 @@ std::string Encode(const Leave& m) {
   std::string out = Start(MsgType::kLeave);
   Writer w(&out);
   w.MapHeader(3);
-  w.Raw("LTime"); w.Uint(m.ltime);
-  w.Raw("Node"); w.Raw(m.node);
-  w.Raw("Prune"); w.Bool(m.prune);
+  w.Raw("LTime");
+  w.Uint(m.ltime);
+  w.Raw("Node");
+  w.Raw(m.node);
+  w.Raw("Prune");
+  w.Bool(m.prune);
   return out;
 }
 
@@ -96,10 +105,14 @@ std::string Encode(const UserEvent& m) {
   std::string out = Start(MsgType::kUserEvent);
   Writer w(&out);
   w.MapHeader(4);
-  w.Raw("LTime"); w.Uint(m.ltime);
-  w.Raw("Name"); w.Raw(m.name);
-  w.Raw("Payload"); w.Raw(m.payload);
-  w.Raw("CC"); w.Bool(m.cc);
+  w.Raw("LTime");
+  w.Uint(m.ltime);
+  w.Raw("Name");
+  w.Raw(m.name);
+  w.Raw("Payload");
+  w.Raw(m.payload);
+  w.Raw("CC");
+  w.Bool(m.cc);
   return out;
 }
 
@@ -107,7 +120,8 @@ std::string Encode(const PushPull& m) {
   std::string out = Start(MsgType::kPushPull);
   Writer w(&out);
   w.MapHeader(6);
-  w.Raw("LTime"); w.Uint(m.ltime);
+  w.Raw("LTime");
+  w.Uint(m.ltime);
   w.Raw("StatusLTimes");
   w.MapHeader(static_cast<std::uint32_t>(m.status_ltimes.size()));
   for (const auto& [name, t] : m.status_ltimes) {
@@ -117,21 +131,26 @@ std::string Encode(const PushPull& m) {
   w.Raw("LeftMembers");
   w.ArrayHeader(static_cast<std::uint32_t>(m.left_members.size()));
   for (const auto& n : m.left_members) w.Raw(n);
-  w.Raw("EventLTime"); w.Uint(m.event_ltime);
+  w.Raw("EventLTime");
+  w.Uint(m.event_ltime);
   w.Raw("Events");
   w.ArrayHeader(static_cast<std::uint32_t>(m.events.size()));
   for (const auto& e : m.events) {
     w.MapHeader(2);
-    w.Raw("LTime"); w.Uint(e.ltime);
+    w.Raw("LTime");
+    w.Uint(e.ltime);
     w.Raw("Events");
     w.ArrayHeader(static_cast<std::uint32_t>(e.events.size()));
     for (const auto& ev : e.events) {
       w.MapHeader(2);
-      w.Raw("Name"); w.Raw(ev.name);
-      w.Raw("Payload"); w.Raw(ev.payload);
+      w.Raw("Name");
+      w.Raw(ev.name);
+      w.Raw("Payload");
+      w.Raw(ev.payload);
     }
   }
-  w.Raw("QueryLTime"); w.Uint(m.query_ltime);
+  w.Raw("QueryLTime");
+  w.Uint(m.query_ltime);
   return out;
 }
 
@@ -139,19 +158,29 @@ std::string Encode(const Query& m) {
   std::string out = Start(MsgType::kQuery);
   Writer w(&out);
   w.MapHeader(11);
-  w.Raw("LTime"); w.Uint(m.ltime);
-  w.Raw("ID"); w.Uint(m.id);
-  w.Raw("Addr"); w.Raw(m.addr);
-  w.Raw("Port"); w.Uint(m.port);
-  w.Raw("SourceNode"); w.Raw(m.source_node);
+  w.Raw("LTime");
+  w.Uint(m.ltime);
+  w.Raw("ID");
+  w.Uint(m.id);
+  w.Raw("Addr");
+  w.Raw(m.addr);
+  w.Raw("Port");
+  w.Uint(m.port);
+  w.Raw("SourceNode");
+  w.Raw(m.source_node);
   w.Raw("Filters");
   w.ArrayHeader(static_cast<std::uint32_t>(m.filters.size()));
   for (const auto& f : m.filters) w.Raw(f);
-  w.Raw("Flags"); w.Uint(m.flags);
-  w.Raw("RelayFactor"); w.Uint(m.relay_factor);
-  w.Raw("Timeout"); w.Int(m.timeout_ns);
-  w.Raw("Name"); w.Raw(m.name);
-  w.Raw("Payload"); w.Raw(m.payload);
+  w.Raw("Flags");
+  w.Uint(m.flags);
+  w.Raw("RelayFactor");
+  w.Uint(m.relay_factor);
+  w.Raw("Timeout");
+  w.Int(m.timeout_ns);
+  w.Raw("Name");
+  w.Raw(m.name);
+  w.Raw("Payload");
+  w.Raw(m.payload);
   return out;
 }
 
@@ -159,11 +188,16 @@ std::string Encode(const QueryResponse& m) {
   std::string out = Start(MsgType::kQueryResponse);
   Writer w(&out);
   w.MapHeader(5);
-  w.Raw("LTime"); w.Uint(m.ltime);
-  w.Raw("ID"); w.Uint(m.id);
-  w.Raw("From"); w.Raw(m.from);
-  w.Raw("Flags"); w.Uint(m.flags);
-  w.Raw("Payload"); w.Raw(m.payload);
+  w.Raw("LTime");
+  w.Uint(m.ltime);
+  w.Raw("ID");
+  w.Uint(m.id);
+  w.Raw("From");
+  w.Raw(m.from);
+  w.Raw("Flags");
+  w.Uint(m.flags);
+  w.Raw("Payload");
+  w.Raw(m.payload);
   return out;
 }
 
@@ -171,12 +205,15 @@ std::string Encode(const KeyResponse& m) {
   std::string out = Start(MsgType::kKeyResponse);
   Writer w(&out);
   w.MapHeader(4);
-  w.Raw("Result"); w.Bool(m.result);
-  w.Raw("Message"); w.Raw(m.message);
+  w.Raw("Result");
+  w.Bool(m.result);
+  w.Raw("Message");
+  w.Raw(m.message);
   w.Raw("Keys");
   w.ArrayHeader(static_cast<std::uint32_t>(m.keys.size()));
   for (const auto& k : m.keys) w.Raw(k);
-  w.Raw("PrimaryKey"); w.Raw(m.primary_key);
+  w.Raw("PrimaryKey");
+  w.Raw(m.primary_key);
   return out;
 }
 
@@ -188,11 +225,16 @@ std::string EncodeConflictResponse(const std::optional<MemberInfo>& m) {
     return out;
   }
   w.MapHeader(11);
-  w.Raw("Name"); w.Raw(m->name);
-  w.Raw("Addr"); w.Raw(m->addr);
-  w.Raw("Port"); w.Uint(m->port);
-  w.Raw("Tags"); WriteStringMap(w, m->tags);
-  w.Raw("Status"); w.Uint(m->status);
+  w.Raw("Name");
+  w.Raw(m->name);
+  w.Raw("Addr");
+  w.Raw(m->addr);
+  w.Raw("Port");
+  w.Uint(m->port);
+  w.Raw("Tags");
+  WriteStringMap(w, m->tags);
+  w.Raw("Status");
+  w.Uint(m->status);
   static constexpr const char* kVsn[6] = {"ProtocolMin", "ProtocolMax", "ProtocolCur",
                                           "DelegateMin", "DelegateMax", "DelegateCur"};
   for (int i = 0; i < 6; ++i) {

@@ -28,8 +28,14 @@ TEST(SerfWire, PushPullWithNilEventSlotsDecodes) {
 }
 
 TEST(SerfWire, QueryRoundTripAndFilters) {
-  Query q{.ltime = 2, .id = 77, .addr = std::string("\x7f\0\0\x01", 4), .port = 7946,
-          .source_node = "s", .flags = kQueryFlagAck, .timeout_ns = 5'000'000'000, .name = "ping"};
+  Query q{.ltime = 2,
+          .id = 77,
+          .addr = std::string("\x7f\0\0\x01", 4),
+          .port = 7946,
+          .source_node = "s",
+          .flags = kQueryFlagAck,
+          .timeout_ns = 5'000'000'000,
+          .name = "ping"};
   std::string enc = Encode(q);
   auto back = DecodeBody<Query>(std::string_view(enc).substr(1));
   ASSERT_TRUE(back.ok());

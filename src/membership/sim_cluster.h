@@ -19,7 +19,8 @@ class SimCluster {
   SimCluster(SimOptions net, MemberlistConfig base) : net_(net), base_(std::move(base)) {}
 
   static Address AddrOf(int i) {
-    return Address{std::string{10, 0, static_cast<char>(i / 250), static_cast<char>(1 + i % 250)}, 7946};
+    return Address{std::string{10, 0, static_cast<char>(i / 250), static_cast<char>(1 + i % 250)},
+                   7946};
   }
   static std::string NameOf(int i) { return "n" + std::to_string(i); }
 

@@ -16,9 +16,7 @@ class SimNetwork::NodeEnv final : public Env {
     });
     return id;
   }
-  void Cancel(TimerId id) override {
-    net_.pending_timers_.erase(id);
-  }
+  void Cancel(TimerId id) override { net_.pending_timers_.erase(id); }
   std::uint64_t Random() override { return net_.rng_(); }
 
   void SendPacket(const Address& to, std::string bytes) override {
@@ -28,7 +26,8 @@ class SimNetwork::NodeEnv final : public Env {
     if (net_.Lost()) return;
     net_.Schedule(net_.now_ + net_.Latency(), 0, [this, to, bytes = std::move(bytes)] {
       auto it = net_.nodes_.find(to);
-      if (it == net_.nodes_.end() || !it->second->up || it->second->deaf || it->second->inbox == nullptr) {
+      if (it == net_.nodes_.end() || !it->second->up || it->second->deaf ||
+          it->second->inbox == nullptr) {
         return;
       }
       it->second->inbox->OnPacket(addr_, bytes);
@@ -56,7 +55,8 @@ class SimNetwork::NodeEnv final : public Env {
       const bool refused = connected <= deadline;
       net_.Schedule(at, 0, [this, done, refused] {
         if (!up) return;
-        done(refused ? Status::Unavailable("connection refused") : Status::Timeout("connect timed out"));
+        done(refused ? Status::Unavailable("connection refused")
+                     : Status::Timeout("connect timed out"));
       });
       return;
     }
@@ -70,34 +70,35 @@ class SimNetwork::NodeEnv final : public Env {
       done(Status::Timeout("stream exchange timed out"));
     });
     if (arrives > deadline || dst->second->deaf) return;  // the caller times out
-    net_.Schedule(arrives, 0, [this, to, request = std::move(request), expect_reply, done, settled,
-                               reply_lag, deadline] {
-      auto dst = net_.nodes_.find(to);
-      if (dst == net_.nodes_.end() || !dst->second->up || !dst->second->inbox) {
-        net_.Schedule(net_.now_ + net_.Latency(), 0, [this, done, settled] {
-          if (*settled || !up) return;
-          *settled = true;
-          done(Status::Unavailable("connection reset"));
+    net_.Schedule(
+        arrives, 0,
+        [this, to, request = std::move(request), expect_reply, done, settled, reply_lag, deadline] {
+          auto dst = net_.nodes_.find(to);
+          if (dst == net_.nodes_.end() || !dst->second->up || !dst->second->inbox) {
+            net_.Schedule(net_.now_ + net_.Latency(), 0, [this, done, settled] {
+              if (*settled || !up) return;
+              *settled = true;
+              done(Status::Unavailable("connection reset"));
+            });
+            return;
+          }
+          auto reply = dst->second->inbox->OnStream(addr_, request);
+          std::string r = reply.value_or("");
+          dst->second->bytes_sent += r.size();
+          net_.total_bytes_ += r.size();
+          net_.stream_bytes_ += r.size();
+          const Nanos back = net_.now_ + reply_lag;
+          if (back > deadline) return;
+          net_.Schedule(back, 0, [this, expect_reply, r = std::move(r), done, settled] {
+            if (*settled || !up || deaf) return;  // a deaf caller times out
+            *settled = true;
+            if (expect_reply && r.empty()) {
+              done(Status::Unavailable("stream closed without reply"));
+            } else {
+              done(r);
+            }
+          });
         });
-        return;
-      }
-      auto reply = dst->second->inbox->OnStream(addr_, request);
-      std::string r = reply.value_or("");
-      dst->second->bytes_sent += r.size();
-      net_.total_bytes_ += r.size();
-      net_.stream_bytes_ += r.size();
-      const Nanos back = net_.now_ + reply_lag;
-      if (back > deadline) return;
-      net_.Schedule(back, 0, [this, expect_reply, r = std::move(r), done, settled] {
-        if (*settled || !up || deaf) return;  // a deaf caller times out
-        *settled = true;
-        if (expect_reply && r.empty()) {
-          done(Status::Unavailable("stream closed without reply"));
-        } else {
-          done(r);
-        }
-      });
-    });
   }
 
   SimNetwork& net_;
@@ -117,9 +118,15 @@ Env& SimNetwork::AddNode(const Address& addr) {
   return *slot;
 }
 
-void SimNetwork::Attach(const Address& addr, Inbox* inbox) { nodes_.at(addr)->inbox = inbox; }
-void SimNetwork::Crash(const Address& addr) { nodes_.at(addr)->up = false; }
-void SimNetwork::BlockInbound(const Address& addr, bool on) { nodes_.at(addr)->deaf = on; }
+void SimNetwork::Attach(const Address& addr, Inbox* inbox) {
+  nodes_.at(addr)->inbox = inbox;
+}
+void SimNetwork::Crash(const Address& addr) {
+  nodes_.at(addr)->up = false;
+}
+void SimNetwork::BlockInbound(const Address& addr, bool on) {
+  nodes_.at(addr)->deaf = on;
+}
 
 bool SimNetwork::Up(const Address& a) const {
   auto it = nodes_.find(a);
@@ -146,7 +153,8 @@ Nanos SimNetwork::SegmentDelay(Nanos rto) {
 
 Nanos SimNetwork::Latency() {
   const auto lo = options_.min_latency.count(), hi = options_.max_latency.count();
-  return Nanos(lo + static_cast<std::int64_t>(rng_() % static_cast<std::uint64_t>(std::max<std::int64_t>(1, hi - lo))));
+  return Nanos(lo + static_cast<std::int64_t>(
+                        rng_() % static_cast<std::uint64_t>(std::max<std::int64_t>(1, hi - lo))));
 }
 
 void SimNetwork::Schedule(Nanos at, std::uint64_t timer_id, std::function<void()> fn) {

@@ -11,9 +11,8 @@ namespace {
 
 void JoinAll(SimCluster& c, int n) {
   for (int i = 1; i < n; ++i) {
-    c.node(i).Join({SimCluster::AddrOf(0)}, [](int ok, Status s) {
-      ASSERT_EQ(ok, 1) << s.ToString();
-    });
+    c.node(i).Join({SimCluster::AddrOf(0)},
+                   [](int ok, Status s) { ASSERT_EQ(ok, 1) << s.ToString(); });
   }
 }
 
@@ -49,7 +48,8 @@ TEST(Simulation, UserEventReachesEveryNodeOnce) {
   std::vector<int> seen(8, 0);
   for (int i = 0; i < 8; ++i) {
     c.Add(i, [&seen, i](const SerfEvent& e) {
-      if (e.type == SerfEvent::Type::kUser && e.name == "deploy") ++seen[static_cast<std::size_t>(i)];
+      if (e.type == SerfEvent::Type::kUser && e.name == "deploy")
+        ++seen[static_cast<std::size_t>(i)];
     });
   }
   JoinAll(c, 8);
@@ -82,7 +82,8 @@ TEST(Simulation, TwentyPercentLossDeclaresNoLiveNodeDead) {
   c.RunFor(5s);
   c.net().set_loss(0.2);
   c.RunFor(120s);
-  for (int v = 0; v < 10; ++v) EXPECT_EQ(CountStatus(c, v, MemberStatus::kAlive), 10) << "viewer " << v;
+  for (int v = 0; v < 10; ++v)
+    EXPECT_EQ(CountStatus(c, v, MemberStatus::kAlive), 10) << "viewer " << v;
   c.net().Crash(SimCluster::AddrOf(9));
   c.RunFor(60s);
   for (int v = 0; v < 9; ++v) EXPECT_EQ(c.StatusOf(v, 9), MemberStatus::kFailed) << "viewer " << v;

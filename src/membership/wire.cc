@@ -12,11 +12,15 @@ namespace {
 using msgpack::Reader;
 using msgpack::Writer;
 
-Status Invalid(std::string what) { return Status::InvalidArgument("wire: " + std::move(what)); }
+Status Invalid(std::string what) {
+  return Status::InvalidArgument("wire: " + std::move(what));
+}
 
 using msgpack::DecodeStruct;
 using msgpack::ReadUintInto;
-Status ReadStr(Reader& r, std::string* out) { return msgpack::ReadString(r, out); }
+Status ReadStr(Reader& r, std::string* out) {
+  return msgpack::ReadString(r, out);
+}
 
 // []uint8 is a byte slice to go-msgpack (raw); accept an int array too.
 Status ReadVsn(Reader& r, std::vector<std::uint8_t>* out) {
@@ -41,17 +45,26 @@ std::string_view VsnBytes(const std::vector<std::uint8_t>& v) {
   return {reinterpret_cast<const char*>(v.data()), v.size()};
 }
 
-std::string Start(MsgType t) { return std::string(1, static_cast<char>(t)); }
+std::string Start(MsgType t) {
+  return std::string(1, static_cast<char>(t));
+}
 
 void EncodePushNode(Writer& w, const PushNodeState& n) {
   w.MapHeader(7);
-  w.Raw("Name"); w.Raw(n.name);
-  w.Raw("Addr"); w.Raw(n.addr);
-  w.Raw("Port"); w.Uint(n.port);
-  w.Raw("Meta"); w.Raw(n.meta);
-  w.Raw("Incarnation"); w.Uint(n.incarnation);
-  w.Raw("State"); w.Uint(static_cast<std::uint8_t>(n.state));
-  w.Raw("Vsn"); w.Raw(VsnBytes(n.vsn));
+  w.Raw("Name");
+  w.Raw(n.name);
+  w.Raw("Addr");
+  w.Raw(n.addr);
+  w.Raw("Port");
+  w.Uint(n.port);
+  w.Raw("Meta");
+  w.Raw(n.meta);
+  w.Raw("Incarnation");
+  w.Uint(n.incarnation);
+  w.Raw("State");
+  w.Uint(static_cast<std::uint8_t>(n.state));
+  w.Raw("Vsn");
+  w.Raw(VsnBytes(n.vsn));
 }
 
 }  // namespace
@@ -64,11 +77,22 @@ std::string Encode(const Ping& m) {
   const bool src_addr = !m.source_addr.empty(), src_port = m.source_port != 0,
              src_node = !m.source_node.empty();
   w.MapHeader(2u + src_addr + src_port + src_node);
-  w.Raw("SeqNo"); w.Uint(m.seq_no);
-  w.Raw("Node"); w.Raw(m.node);
-  if (src_addr) { w.Raw("SourceAddr"); w.Raw(m.source_addr); }
-  if (src_port) { w.Raw("SourcePort"); w.Uint(m.source_port); }
-  if (src_node) { w.Raw("SourceNode"); w.Raw(m.source_node); }
+  w.Raw("SeqNo");
+  w.Uint(m.seq_no);
+  w.Raw("Node");
+  w.Raw(m.node);
+  if (src_addr) {
+    w.Raw("SourceAddr");
+    w.Raw(m.source_addr);
+  }
+  if (src_port) {
+    w.Raw("SourcePort");
+    w.Uint(m.source_port);
+  }
+  if (src_node) {
+    w.Raw("SourceNode");
+    w.Raw(m.source_node);
+  }
   return out;
 }
 
@@ -78,14 +102,28 @@ std::string Encode(const IndirectPing& m) {
   const bool src_addr = !m.source_addr.empty(), src_port = m.source_port != 0,
              src_node = !m.source_node.empty();
   w.MapHeader(5u + src_addr + src_port + src_node);
-  w.Raw("SeqNo"); w.Uint(m.seq_no);
-  w.Raw("Target"); w.Raw(m.target);
-  w.Raw("Port"); w.Uint(m.port);
-  w.Raw("Node"); w.Raw(m.node);
-  w.Raw("Nack"); w.Bool(m.nack);
-  if (src_addr) { w.Raw("SourceAddr"); w.Raw(m.source_addr); }
-  if (src_port) { w.Raw("SourcePort"); w.Uint(m.source_port); }
-  if (src_node) { w.Raw("SourceNode"); w.Raw(m.source_node); }
+  w.Raw("SeqNo");
+  w.Uint(m.seq_no);
+  w.Raw("Target");
+  w.Raw(m.target);
+  w.Raw("Port");
+  w.Uint(m.port);
+  w.Raw("Node");
+  w.Raw(m.node);
+  w.Raw("Nack");
+  w.Bool(m.nack);
+  if (src_addr) {
+    w.Raw("SourceAddr");
+    w.Raw(m.source_addr);
+  }
+  if (src_port) {
+    w.Raw("SourcePort");
+    w.Uint(m.source_port);
+  }
+  if (src_node) {
+    w.Raw("SourceNode");
+    w.Raw(m.source_node);
+  }
   return out;
 }
 
@@ -93,9 +131,13 @@ std::string Encode(const Ack& m) {
   std::string out = Start(MsgType::kAck);
   Writer w(&out);
   w.MapHeader(2);
-  w.Raw("SeqNo"); w.Uint(m.seq_no);
+  w.Raw("SeqNo");
+  w.Uint(m.seq_no);
   w.Raw("Payload");
-  if (m.payload.empty()) w.Nil(); else w.Raw(m.payload);
+  if (m.payload.empty())
+    w.Nil();
+  else
+    w.Raw(m.payload);
   return out;
 }
 
@@ -103,7 +145,8 @@ std::string Encode(const Nack& m) {
   std::string out = Start(MsgType::kNack);
   Writer w(&out);
   w.MapHeader(1);
-  w.Raw("SeqNo"); w.Uint(m.seq_no);
+  w.Raw("SeqNo");
+  w.Uint(m.seq_no);
   return out;
 }
 
@@ -111,7 +154,8 @@ std::string Encode(const ErrResp& m) {
   std::string out = Start(MsgType::kErr);
   Writer w(&out);
   w.MapHeader(1);
-  w.Raw("Error"); w.Raw(m.error);
+  w.Raw("Error");
+  w.Raw(m.error);
   return out;
 }
 
@@ -119,9 +163,12 @@ std::string Encode(const Suspect& m) {
   std::string out = Start(MsgType::kSuspect);
   Writer w(&out);
   w.MapHeader(3);
-  w.Raw("Incarnation"); w.Uint(m.incarnation);
-  w.Raw("Node"); w.Raw(m.node);
-  w.Raw("From"); w.Raw(m.from);
+  w.Raw("Incarnation");
+  w.Uint(m.incarnation);
+  w.Raw("Node");
+  w.Raw(m.node);
+  w.Raw("From");
+  w.Raw(m.from);
   return out;
 }
 
@@ -129,12 +176,18 @@ std::string Encode(const Alive& m) {
   std::string out = Start(MsgType::kAlive);
   Writer w(&out);
   w.MapHeader(6);
-  w.Raw("Incarnation"); w.Uint(m.incarnation);
-  w.Raw("Node"); w.Raw(m.node);
-  w.Raw("Addr"); w.Raw(m.addr);
-  w.Raw("Port"); w.Uint(m.port);
-  w.Raw("Meta"); w.Raw(m.meta);
-  w.Raw("Vsn"); w.Raw(VsnBytes(m.vsn));
+  w.Raw("Incarnation");
+  w.Uint(m.incarnation);
+  w.Raw("Node");
+  w.Raw(m.node);
+  w.Raw("Addr");
+  w.Raw(m.addr);
+  w.Raw("Port");
+  w.Uint(m.port);
+  w.Raw("Meta");
+  w.Raw(m.meta);
+  w.Raw("Vsn");
+  w.Raw(VsnBytes(m.vsn));
   return out;
 }
 
@@ -142,9 +195,12 @@ std::string Encode(const Dead& m) {
   std::string out = Start(MsgType::kDead);
   Writer w(&out);
   w.MapHeader(3);
-  w.Raw("Incarnation"); w.Uint(m.incarnation);
-  w.Raw("Node"); w.Raw(m.node);
-  w.Raw("From"); w.Raw(m.from);
+  w.Raw("Incarnation");
+  w.Uint(m.incarnation);
+  w.Raw("Node");
+  w.Raw(m.node);
+  w.Raw("From");
+  w.Raw(m.from);
   return out;
 }
 
@@ -152,9 +208,12 @@ std::string Encode(const PushPull& m) {
   std::string out = Start(MsgType::kPushPull);
   Writer w(&out);
   w.MapHeader(3);
-  w.Raw("Nodes"); w.Uint(m.nodes.size());
-  w.Raw("UserStateLen"); w.Uint(m.user_state.size());
-  w.Raw("Join"); w.Bool(m.join);
+  w.Raw("Nodes");
+  w.Uint(m.nodes.size());
+  w.Raw("UserStateLen");
+  w.Uint(m.user_state.size());
+  w.Raw("Join");
+  w.Bool(m.join);
   for (const auto& n : m.nodes) EncodePushNode(w, n);
   out += m.user_state;
   return out;
@@ -164,7 +223,8 @@ std::string EncodeStreamUser(std::string_view payload) {
   std::string out = Start(MsgType::kUser);
   Writer w(&out);
   w.MapHeader(1);
-  w.Raw("UserMsgLen"); w.Uint(payload.size());
+  w.Raw("UserMsgLen");
+  w.Uint(payload.size());
   out += payload;
   return out;
 }
@@ -309,7 +369,8 @@ Status DecodePushPull(Reader& r, PushPull* m) {
   CKRON_RETURN_IF_ERROR(Decode(r, &h));
   if (h.nodes < 0 || h.user_state_len < 0) return Invalid("negative push/pull counts");
   // Each node state is at least one byte: bound the count by what is there.
-  if (static_cast<std::uint64_t>(h.nodes) > r.remaining()) return Invalid("push/pull node count exceeds data");
+  if (static_cast<std::uint64_t>(h.nodes) > r.remaining())
+    return Invalid("push/pull node count exceeds data");
   m->join = h.join;
   m->nodes.clear();
   m->nodes.reserve(static_cast<std::size_t>(h.nodes));
@@ -367,8 +428,10 @@ std::string Compress(std::string_view msg) {
   std::string out = Start(MsgType::kCompress);
   Writer w(&out);
   w.MapHeader(2);
-  w.Raw("Algo"); w.Uint(0);
-  w.Raw("Buf"); w.Raw(lzw::Compress(msg));
+  w.Raw("Algo");
+  w.Uint(0);
+  w.Raw("Buf");
+  w.Raw(lzw::Compress(msg));
   return out;
 }
 
@@ -429,7 +492,8 @@ Status OpenCommand(std::string_view buf, const Limits& limits, int depth, const 
         if (!s.ok() && first_error.ok()) first_error = s;
       }
       if (!first_error.ok()) return first_error;
-      if (truncated > 0) return Invalid("compound had " + std::to_string(truncated) + " truncated parts");
+      if (truncated > 0)
+        return Invalid("compound had " + std::to_string(truncated) + " truncated parts");
       return OkStatus();
     }
     case MsgType::kCompress: {
@@ -466,7 +530,8 @@ Status OpenPacket(std::string_view packet, const Keyring& keyring, const Limits&
   if (static_cast<MsgType>(static_cast<std::uint8_t>(packet[0])) == MsgType::kHasCrc) {
     if (packet.size() < 5) return Invalid("truncated checksum");
     std::uint32_t want = 0;
-    for (int i = 1; i <= 4; ++i) want = want << 8 | static_cast<std::uint8_t>(packet[static_cast<std::size_t>(i)]);
+    for (int i = 1; i <= 4; ++i)
+      want = want << 8 | static_cast<std::uint8_t>(packet[static_cast<std::size_t>(i)]);
     const std::string_view rest = packet.substr(5);
     const auto got = static_cast<std::uint32_t>(
         crc32(0L, reinterpret_cast<const Bytef*>(rest.data()), static_cast<uInt>(rest.size())));
@@ -485,12 +550,15 @@ Result<std::optional<std::size_t>> StreamFrameLength(std::string_view buf, const
   if (type == MsgType::kEncrypt) {
     if (buf.size() < 5) return Out();
     std::uint64_t len = 0;
-    for (int i = 1; i <= 4; ++i) len = len << 8 | static_cast<std::uint8_t>(buf[static_cast<std::size_t>(i)]);
-    if (len > limits.max_stream) return Status::ResourceExhausted("wire: remote state is larger than limit");
+    for (int i = 1; i <= 4; ++i)
+      len = len << 8 | static_cast<std::uint8_t>(buf[static_cast<std::size_t>(i)]);
+    if (len > limits.max_stream)
+      return Status::ResourceExhausted("wire: remote state is larger than limit");
     if (buf.size() < 5 + len) return Out();
     return Out(5 + static_cast<std::size_t>(len));
   }
-  if (buf.size() > limits.max_stream) return Status::ResourceExhausted("wire: stream message too large");
+  if (buf.size() > limits.max_stream)
+    return Status::ResourceExhausted("wire: stream message too large");
   Reader r(buf.substr(1));
   auto done = [&](const Status& s) -> Result<Out> {
     if (msgpack::IsTruncated(s)) return Out();
@@ -513,7 +581,8 @@ Result<std::optional<std::size_t>> StreamFrameLength(std::string_view buf, const
         return OkStatus();
       });
       if (!s.ok()) return done(s);
-      if (len < 0 || static_cast<std::uint64_t>(len) > limits.max_stream) return Invalid("bad user message length");
+      if (len < 0 || static_cast<std::uint64_t>(len) > limits.max_stream)
+        return Invalid("bad user message length");
       if (r.remaining() < static_cast<std::uint64_t>(len)) return Out();
       return Out(1 + r.pos() + static_cast<std::size_t>(len));
     }

@@ -154,10 +154,10 @@ Result<T> DecodeBody(std::string_view body) {
 // ----------------------------------------------------------- packet framing
 
 struct Limits {
-  std::size_t max_packet = 65536;              // a UDP datagram can't be larger
-  std::size_t max_decompressed = 1 << 20;      // per compressed envelope
-  std::size_t max_stream = 20 * 1024 * 1024;   // memberlist maxPushStateBytes
-  int max_nesting = 4;                         // compound/compress wrappers
+  std::size_t max_packet = 65536;             // a UDP datagram can't be larger
+  std::size_t max_decompressed = 1 << 20;     // per compressed envelope
+  std::size_t max_stream = 20 * 1024 * 1024;  // memberlist maxPushStateBytes
+  int max_nesting = 4;                        // compound/compress wrappers
 };
 
 // Compound message: [kCompound][count:1][len:2 BE]*count[msgs].

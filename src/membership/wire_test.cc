@@ -90,11 +90,11 @@ TEST(WireCaptured, EncryptedStreamWithWrongOrMissingKeyIsRefused) {
 TEST(WireCaptured, SerfGossipPacketHasCrcCompressionAndCompound) {
   std::vector<MsgType> types;
   Alive alive;
-  Status s = OpenPacket(ReadFile("udp_0.bin"), Keyring(), Limits{},
-                        [&](MsgType t, std::string_view body) {
-                          types.push_back(t);
-                          if (t == MsgType::kAlive) alive = *DecodeBody<Alive>(body);
-                        });
+  Status s =
+      OpenPacket(ReadFile("udp_0.bin"), Keyring(), Limits{}, [&](MsgType t, std::string_view body) {
+        types.push_back(t);
+        if (t == MsgType::kAlive) alive = *DecodeBody<Alive>(body);
+      });
   ASSERT_TRUE(s.ok()) << s.ToString();
   ASSERT_GT(types.size(), 1u);  // several broadcasts in one compound
   EXPECT_EQ(types[0], MsgType::kAlive);
@@ -102,18 +102,19 @@ TEST(WireCaptured, SerfGossipPacketHasCrcCompressionAndCompound) {
   EXPECT_EQ(alive.node, "fake");
   EXPECT_EQ(alive.port, 27002);
   EXPECT_EQ(alive.addr, std::string("\x7f\0\0\x01", 4));
-  EXPECT_EQ(*serf_wire::DecodeTags(alive.meta), (std::map<std::string, std::string>{{"role", "x"}}));
+  EXPECT_EQ(*serf_wire::DecodeTags(alive.meta),
+            (std::map<std::string, std::string>{{"role", "x"}}));
 }
 
 TEST(WireCaptured, SerfProbeRidesInACompressedCompound) {
   Ping ping;
   int pings = 0;
-  Status s = OpenPacket(ReadFile("udp_3.bin"), Keyring(), Limits{},
-                        [&](MsgType t, std::string_view body) {
-                          if (t != MsgType::kPing) return;
-                          ++pings;
-                          ping = *DecodeBody<Ping>(body);
-                        });
+  Status s =
+      OpenPacket(ReadFile("udp_3.bin"), Keyring(), Limits{}, [&](MsgType t, std::string_view body) {
+        if (t != MsgType::kPing) return;
+        ++pings;
+        ping = *DecodeBody<Ping>(body);
+      });
   ASSERT_TRUE(s.ok()) << s.ToString();
   ASSERT_EQ(pings, 1);
   EXPECT_EQ(ping.node, "fake");
@@ -124,12 +125,12 @@ TEST(WireCaptured, SerfProbeRidesInACompressedCompound) {
 TEST(WireCaptured, SerfSuspectPacketDecodes) {
   Suspect sus;
   int n = 0;
-  Status s = OpenPacket(ReadFile("udp_4.bin"), Keyring(), Limits{},
-                        [&](MsgType t, std::string_view body) {
-                          ++n;
-                          ASSERT_EQ(t, MsgType::kSuspect);
-                          sus = *DecodeBody<Suspect>(body);
-                        });
+  Status s =
+      OpenPacket(ReadFile("udp_4.bin"), Keyring(), Limits{}, [&](MsgType t, std::string_view body) {
+        ++n;
+        ASSERT_EQ(t, MsgType::kSuspect);
+        sus = *DecodeBody<Suspect>(body);
+      });
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(n, 1);
   EXPECT_EQ(sus.node, "fake");
@@ -138,7 +139,8 @@ TEST(WireCaptured, SerfSuspectPacketDecodes) {
 }
 
 TEST(WireCaptured, EveryCapturedPacketAlsoDecodesTruncatedWithoutCrash) {
-  for (const char* f : {"udp_0.bin", "udp_3.bin", "udp_4.bin", "pushpull.bin", "pushpull_enc.bin"}) {
+  for (const char* f :
+       {"udp_0.bin", "udp_3.bin", "udp_4.bin", "pushpull.bin", "pushpull_enc.bin"}) {
     const std::string b = ReadFile(f);
     for (std::size_t cut = 0; cut < b.size(); ++cut) {
       std::string_view part(b.data(), cut);
@@ -150,8 +152,12 @@ TEST(WireCaptured, EveryCapturedPacketAlsoDecodesTruncatedWithoutCrash) {
 }
 
 TEST(Wire, MessagesRoundTrip) {
-  Alive a{.incarnation = 3, .node = "n1", .addr = std::string("\x7f\0\0\x01", 4), .port = 8946,
-          .meta = serf_wire::EncodeTags({{"role", "dkron"}}), .vsn = {1, 5, 2, 2, 5, 4}};
+  Alive a{.incarnation = 3,
+          .node = "n1",
+          .addr = std::string("\x7f\0\0\x01", 4),
+          .port = 8946,
+          .meta = serf_wire::EncodeTags({{"role", "dkron"}}),
+          .vsn = {1, 5, 2, 2, 5, 4}};
   const std::string enc = Encode(a);
   ASSERT_EQ(static_cast<MsgType>(enc[0]), MsgType::kAlive);
   auto back = DecodeBody<Alive>(std::string_view(enc).substr(1));
@@ -163,8 +169,13 @@ TEST(Wire, MessagesRoundTrip) {
 
   PushPull pp;
   pp.join = true;
-  pp.nodes.push_back({.name = "a", .addr = a.addr, .port = 1, .meta = "", .incarnation = 9,
-                      .state = NodeStateType::kSuspect, .vsn = a.vsn});
+  pp.nodes.push_back({.name = "a",
+                      .addr = a.addr,
+                      .port = 1,
+                      .meta = "",
+                      .incarnation = 9,
+                      .state = NodeStateType::kSuspect,
+                      .vsn = a.vsn});
   pp.user_state = "user";
   const std::string ppb = SealStream(Encode(pp), Keyring(), true);
   auto len = StreamFrameLength(ppb + "trailing", Limits{});
@@ -200,9 +211,10 @@ TEST(Wire, OversizeAndNestedBombsAreRefused) {
   std::string nested = Encode(Nack{.seq_no = 1});
   for (int i = 0; i < 10; ++i) nested = Compress(nested);
   EXPECT_FALSE(OpenPacket(nested, Keyring(), Limits{}, [](MsgType, std::string_view) {}).ok());
-  EXPECT_EQ(OpenPacket(std::string(70000, 'x'), Keyring(), Limits{},
-                       [](MsgType, std::string_view) {}).code(),
-            StatusCode::kResourceExhausted);
+  EXPECT_EQ(
+      OpenPacket(std::string(70000, 'x'), Keyring(), Limits{}, [](MsgType, std::string_view) {})
+          .code(),
+      StatusCode::kResourceExhausted);
   const std::string huge("\x0a\xff\xff\xff\xff", 5);
   EXPECT_FALSE(StreamFrameLength(huge, Limits{}).ok());
 }

@@ -26,7 +26,9 @@ class ViewSource final : public raft::SnapshotSource {
 
 ReplicatedState::ReplicatedState(fsm::ExecutionStore* store) : state_(store) {}
 
-void ReplicatedState::AddSink(EventSink* sink) { sinks_.push_back(sink); }
+void ReplicatedState::AddSink(EventSink* sink) {
+  sinks_.push_back(sink);
+}
 
 LogIndex ReplicatedState::applied() const {
   std::shared_lock lock(mu_);

@@ -5,7 +5,9 @@
 namespace ckron::replica {
 namespace {
 
-absl::Time At(std::int64_t s) { return absl::FromUnixSeconds(1'767'225'600 + s); }
+absl::Time At(std::int64_t s) {
+  return absl::FromUnixSeconds(1'767'225'600 + s);
+}
 
 fsm::Job MakeJob(const std::string& name) {
   fsm::Job j;
@@ -41,7 +43,9 @@ class Chunks final : public raft::SnapshotSink, public raft::SnapshotReader {
   std::size_t next_ = 0;
 };
 
-raft::ApplyContext Ctx(std::uint64_t index) { return {LogIndex(index), Term(1), 0, 1}; }
+raft::ApplyContext Ctx(std::uint64_t index) {
+  return {LogIndex(index), Term(1), 0, 1};
+}
 
 TEST(ReplicatedState, AppliesEncodedCommandsAndReportsOutcomes) {
   fsm::MemoryExecutionStore store;

@@ -112,7 +112,7 @@ std::vector<FireIntent> Scheduler::PopDue(absl::Time now, std::size_t max) {
     heap_.pop_back();
     const Slot& slot = slots_[top.slot];
     if (!slot.queued || slot.gen != top.gen) continue;  // superseded
-    const std::string name = slot.name;  // Queue/Unqueue may move slots_
+    const std::string name = slot.name;                 // Queue/Unqueue may move slots_
     const absl::Time at = absl::FromUnixNanos(top.at_ns);
     out.push_back({name, at, false});
     std::shared_ptr<const fsm::Job> job = jobs_->Find(name);

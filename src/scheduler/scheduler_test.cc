@@ -106,10 +106,9 @@ TEST(Scheduler, ALateLoopFiresEveryIntervalItMissed) {
   jobs.Add("a", "* * * * * *");
   Scheduler s(&jobs);
   s.Load(T("2026-01-01T00:00:00.5Z"));
-  EXPECT_EQ(s.PopDue(T("2026-01-01T00:00:03.2Z")),
-            (Intents{{"a", T("2026-01-01T00:00:01Z")},
-                     {"a", T("2026-01-01T00:00:02Z")},
-                     {"a", T("2026-01-01T00:00:03Z")}}));
+  EXPECT_EQ(s.PopDue(T("2026-01-01T00:00:03.2Z")), (Intents{{"a", T("2026-01-01T00:00:01Z")},
+                                                            {"a", T("2026-01-01T00:00:02Z")},
+                                                            {"a", T("2026-01-01T00:00:03Z")}}));
 }
 
 TEST(Scheduler, EveryKeepsItsPhaseAcrossLoads) {
@@ -127,8 +126,7 @@ TEST(Misfire, RunOnceCatchesUpTheNewestMissedFireWithinTheDeadline) {
   jobs.Add("a", "*/10 * * * * *").last_fire = T("2026-01-01T00:00:00Z");
   Scheduler s(&jobs);
   // Down from 00:00:00 to 00:00:45: 10..40 missed; 40 is 5 s old.
-  EXPECT_EQ(s.Load(T("2026-01-01T00:00:45Z")),
-            (Intents{{"a", T("2026-01-01T00:00:40Z"), true}}));
+  EXPECT_EQ(s.Load(T("2026-01-01T00:00:45Z")), (Intents{{"a", T("2026-01-01T00:00:40Z"), true}}));
   EXPECT_EQ(s.skipped_fires(), 3u);
   EXPECT_EQ(s.NextDue(), T("2026-01-01T00:00:50Z"));
 }
@@ -149,8 +147,7 @@ TEST(Misfire, RunOnceAfterALongOutageDoesNotWalkEverySecond) {
   FakeJobs jobs;
   jobs.Add("a", "* * * * * *").last_fire = T("2026-01-01T00:00:00Z");
   Scheduler s(&jobs);
-  EXPECT_EQ(s.Load(T("2026-01-03T00:00:00.5Z")),
-            (Intents{{"a", T("2026-01-03T00:00:00Z"), true}}));
+  EXPECT_EQ(s.Load(T("2026-01-03T00:00:00.5Z")), (Intents{{"a", T("2026-01-03T00:00:00Z"), true}}));
   EXPECT_GE(s.skipped_fires(), 100'000u);  // counted up to the cap
 }
 
@@ -170,10 +167,9 @@ TEST(Misfire, RunAllCatchesUpOldestFirstUpToTheBound) {
   a.last_fire = T("2026-01-01T00:00:00Z");
   a.misfire_policy = "run_all";
   Scheduler s(&jobs, {.max_catch_up = 3});
-  EXPECT_EQ(s.Load(T("2026-01-01T00:01:05Z")),
-            (Intents{{"a", T("2026-01-01T00:00:10Z"), true},
-                     {"a", T("2026-01-01T00:00:20Z"), true},
-                     {"a", T("2026-01-01T00:00:30Z"), true}}));
+  EXPECT_EQ(s.Load(T("2026-01-01T00:01:05Z")), (Intents{{"a", T("2026-01-01T00:00:10Z"), true},
+                                                        {"a", T("2026-01-01T00:00:20Z"), true},
+                                                        {"a", T("2026-01-01T00:00:30Z"), true}}));
   EXPECT_EQ(s.skipped_fires(), 3u);  // 40, 50, 60
   EXPECT_EQ(s.NextDue(), T("2026-01-01T00:01:10Z"));
 }
@@ -182,8 +178,7 @@ TEST(Misfire, AJobThatNeverFiredCountsFromItsAnchor) {
   FakeJobs jobs;
   jobs.Add("a", "0 * * * * *", T("2026-01-01T00:00:30Z"));  // created at 00:00:30
   Scheduler s(&jobs);
-  EXPECT_EQ(s.Load(T("2026-01-01T00:01:20Z")),
-            (Intents{{"a", T("2026-01-01T00:01:00Z"), true}}));
+  EXPECT_EQ(s.Load(T("2026-01-01T00:01:20Z")), (Intents{{"a", T("2026-01-01T00:01:00Z"), true}}));
 }
 
 TEST(Misfire, AFireDueExactlyNowIsOnTimeNotMissed) {

@@ -1,7 +1,6 @@
 // The ExecutionStore contract, checked on both implementations: the RocksDB
 // store used in production and the in-memory one the other tests use.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,7 +16,9 @@ namespace {
 using fsm::Execution;
 using fsm::ExecutionStore;
 
-absl::Time At(std::int64_t s) { return absl::FromUnixSeconds(1'767'225'600 + s); }
+absl::Time At(std::int64_t s) {
+  return absl::FromUnixSeconds(1'767'225'600 + s);
+}
 
 Execution Exec(const std::string& job, const std::string& node, absl::Time t,
                std::string output = "") {
@@ -71,9 +72,8 @@ TEST_P(ExecutionStoreTest, PutGetScanInStartOrderAndCount) {
   EXPECT_EQ(store_->Count("a"), 2u);
   EXPECT_EQ(store_->Count("a-b"), 1u);
   EXPECT_EQ(store_->Count("nope"), 0u);
-  EXPECT_EQ(Ids(*store_, "a"),
-            (std::vector<std::string>{fsm::ExecutionKey(At(10), "n1"),
-                                      fsm::ExecutionKey(At(20), "n2")}));
+  EXPECT_EQ(Ids(*store_, "a"), (std::vector<std::string>{fsm::ExecutionKey(At(10), "n1"),
+                                                         fsm::ExecutionKey(At(20), "n2")}));
   auto got = store_->Get("a", fsm::ExecutionKey(At(20), "n2"));
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->output, "second");
@@ -164,7 +164,9 @@ TEST_P(ExecutionStoreTest, StateMachineAgreesWithTheMemoryStore) {
         cmd = fsm::ExecutionFinished{e};
         break;
       }
-      default: cmd = fsm::DeleteExecutions{job}; break;
+      default:
+        cmd = fsm::DeleteExecutions{job};
+        break;
     }
     const fsm::ApplyResult want = fsm::Apply(reference, {now, cmd});
     const fsm::ApplyResult got = fsm::Apply(state, {now, cmd});
@@ -180,9 +182,9 @@ INSTANTIATE_TEST_SUITE_P(Stores, ExecutionStoreTest, ::testing::Values(false, tr
                          [](const auto& info) { return info.param ? "Rocks" : "Memory"; });
 
 TEST(RocksExecutionStore, OpenDiscardsWhatAnEarlierRunLeft) {
-  const std::string dir =
-      (std::filesystem::temp_directory_path() / ("ckron-store-reopen-" + std::to_string(::getpid())))
-          .string();
+  const std::string dir = (std::filesystem::temp_directory_path() /
+                           ("ckron-store-reopen-" + std::to_string(::getpid())))
+                              .string();
   {
     auto s = RocksExecutionStore::Open({.path = dir});
     ASSERT_TRUE(s.ok());

@@ -21,7 +21,8 @@ void MustOk(const rocksdb::Status& s, const char* what) {
 std::string TimeKey(absl::Time t) {
   auto v = static_cast<std::uint64_t>(absl::ToUnixNanos(t)) ^ (std::uint64_t{1} << 63);
   std::string out(8, '\0');
-  for (int i = 7; i >= 0; --i, v >>= 8) out[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xff);
+  for (int i = 7; i >= 0; --i, v >>= 8)
+    out[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xff);
   return out;
 }
 

@@ -12,17 +12,15 @@
 // with it every veth and nftables rule) is deleted when the test ends, also
 // on failure; leftovers of an earlier run that died are deleted at start.
 // Label: slow (about 2.5 minutes).
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "process.h"
 
@@ -37,7 +35,9 @@ constexpr int kLossPercent = 20;
 constexpr auto kLossPeriod = 120s;
 constexpr std::string_view kPrefix = "ckloss";  // namespace names: ckloss<pid>-sw, ckloss<pid>-n<i>
 
-bool Have(const std::string& tool) { return RunStatus({tool, "-V"}) == 0; }
+bool Have(const std::string& tool) {
+  return RunStatus({tool, "-V"}) == 0;
+}
 
 // Runs ip(8), failing the test (not crashing) on error.
 void IpCmd(const std::vector<std::string>& args) {
@@ -76,7 +76,8 @@ class LossNet {
   LossNet() : tag_(std::string(kPrefix) + std::to_string(getpid())) {}
   ~LossNet() {
     nodes_.clear();  // SIGKILL + reap
-    for (auto it = created_.rbegin(); it != created_.rend(); ++it) RunStatus({"ip", "netns", "del", *it});
+    for (auto it = created_.rbegin(); it != created_.rend(); ++it)
+      RunStatus({"ip", "netns", "del", *it});
   }
 
   std::string Switch() const { return tag_ + "-sw"; }
@@ -90,8 +91,8 @@ class LossNet {
     for (int i = 0; i < kNodes; ++i) {
       AddNs(Ns(i));
       const std::string port = "p" + std::to_string(i);
-      IpCmd({"-n", Switch(), "link", "add", port, "type", "veth", "peer", "name", "eth0",
-                          "netns", Ns(i)});
+      IpCmd({"-n", Switch(), "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns",
+             Ns(i)});
       IpCmd({"-n", Switch(), "link", "set", port, "master", "br0"});
       IpCmd({"-n", Switch(), "link", "set", port, "up"});
       IpCmd({"-n", Ns(i), "addr", "add", Ip(i) + "/24", "dev", "eth0"});
@@ -117,25 +118,30 @@ class LossNet {
   }
   // Packets dropped so far by the rule in node i's namespace.
   long Dropped(int i) const {
-    const std::string out = RunCapture({"ip", "netns", "exec", Ns(i), "nft", "list", "table", "inet", "ckloss"});
+    const std::string out =
+        RunCapture({"ip", "netns", "exec", Ns(i), "nft", "list", "table", "inet", "ckloss"});
     const auto at = out.find("packets ");
     return at == std::string::npos ? -1 : std::stol(out.substr(at + 8));
   }
 
   void StartNode(int i, const std::string& dir) {
-    std::vector<std::string> argv = {"ip", "netns", "exec", Ns(i), CKRON_MEMBER_NODE,
-                                     "--name", Name(i), "--bind", Ip(i) + ":7946",
-                                     "--status-file", StatusFile(dir, i),
+    std::vector<std::string> argv = {"ip", "netns", "exec", Ns(i), CKRON_MEMBER_NODE, "--name",
+                                     Name(i), "--bind", Ip(i) + ":7946", "--status-file",
+                                     StatusFile(dir, i),
                                      // Raw events: a flap must not vanish into a batch.
                                      "--coalesce-ms", "0"};
-    if (i > 0) argv.insert(argv.end(), {"--retry-join", Ip(0) + ":7946", "--retry-interval-ms", "500"});
+    if (i > 0)
+      argv.insert(argv.end(), {"--retry-join", Ip(0) + ":7946", "--retry-interval-ms", "500"});
     nodes_.resize(kNodes);
-    nodes_[static_cast<std::size_t>(i)] = std::make_unique<Process>(argv, dir + "/" + Name(i) + ".log");
+    nodes_[static_cast<std::size_t>(i)] =
+        std::make_unique<Process>(argv, dir + "/" + Name(i) + ".log");
   }
   Process& node(int i) { return *nodes_[static_cast<std::size_t>(i)]; }
 
   static std::string Name(int i) { return "n" + std::to_string(i); }
-  static std::string StatusFile(const std::string& dir, int i) { return dir + "/" + Name(i) + ".json"; }
+  static std::string StatusFile(const std::string& dir, int i) {
+    return dir + "/" + Name(i) + ".json";
+  }
 
  private:
   void AddNs(const std::string& name) {

@@ -11,9 +11,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "common/log.h"
 #include "membership/membership.h"
@@ -22,11 +21,17 @@ using namespace ckron::membership;
 
 namespace {
 volatile std::sig_atomic_t g_stop = 0;
-void OnSignal(int) { g_stop = 1; }
+void OnSignal(int) {
+  g_stop = 1;
+}
 
 nlohmann::json ToJson(const MemberInfo& m) {
-  return {{"name", m.name}, {"addr", m.addr}, {"port", m.port}, {"tags", m.tags},
-          {"status", MemberStateName(m.status)}, {"rpc_addr", m.rpc_addr}};
+  return {{"name", m.name},
+          {"addr", m.addr},
+          {"port", m.port},
+          {"tags", m.tags},
+          {"status", MemberStateName(m.status)},
+          {"rpc_addr", m.rpc_addr}};
 }
 }  // namespace
 
@@ -35,18 +40,30 @@ int main(int argc, char** argv) {
   std::string status_file;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--name") o.node_name = v;
-    else if (k == "--bind") o.bind_addr = v;
-    else if (k == "--advertise") o.advertise_addr = v;
-    else if (k == "--join") o.join.push_back(v);
-    else if (k == "--retry-join") o.retry_join.push_back(v);
-    else if (k == "--retry-max") o.retry_max = std::stoi(v);
-    else if (k == "--retry-interval-ms") o.retry_interval = std::chrono::milliseconds(std::stoi(v));
-    else if (k == "--encrypt") o.keys.push_back(v);
-    else if (k == "--profile") o.profile = v;
-    else if (k == "--status-file") status_file = v;
-    else if (k == "--coalesce-ms") o.coalesce_period = o.user_coalesce_period = std::chrono::milliseconds(std::stoi(v));
-    else if (k == "--quiescent-ms") o.quiescent_period = o.user_quiescent_period = std::chrono::milliseconds(std::stoi(v));
+    if (k == "--name")
+      o.node_name = v;
+    else if (k == "--bind")
+      o.bind_addr = v;
+    else if (k == "--advertise")
+      o.advertise_addr = v;
+    else if (k == "--join")
+      o.join.push_back(v);
+    else if (k == "--retry-join")
+      o.retry_join.push_back(v);
+    else if (k == "--retry-max")
+      o.retry_max = std::stoi(v);
+    else if (k == "--retry-interval-ms")
+      o.retry_interval = std::chrono::milliseconds(std::stoi(v));
+    else if (k == "--encrypt")
+      o.keys.push_back(v);
+    else if (k == "--profile")
+      o.profile = v;
+    else if (k == "--status-file")
+      status_file = v;
+    else if (k == "--coalesce-ms")
+      o.coalesce_period = o.user_coalesce_period = std::chrono::milliseconds(std::stoi(v));
+    else if (k == "--quiescent-ms")
+      o.quiescent_period = o.user_quiescent_period = std::chrono::milliseconds(std::stoi(v));
     else if (k == "--tag") {
       const auto eq = v.find('=');
       o.tags[v.substr(0, eq)] = eq == std::string::npos ? "" : v.substr(eq + 1);
@@ -64,16 +81,18 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto sub = (*m)->Subscribe();
-  std::cout << nlohmann::json{{"event", "started"}, {"addr", (*m)->bound_addr()}}.dump() << std::endl;
+  std::cout << nlohmann::json{{"event", "started"}, {"addr", (*m)->bound_addr()}}.dump()
+            << std::endl;
   auto write_status = [&] {
     if (status_file.empty()) return;
     nlohmann::json members = nlohmann::json::array();
     for (const auto& mem : (*m)->Members()) members.push_back(ToJson(mem));
     auto st = (*m)->Stats();
     nlohmann::json doc = {{"members", members},
-                          {"stats", {{"dropped_malformed", st.packets_dropped_malformed},
-                                     {"dropped_decrypt", st.packets_dropped_decrypt},
-                                     {"streams_rejected", st.streams_rejected}}}};
+                          {"stats",
+                           {{"dropped_malformed", st.packets_dropped_malformed},
+                            {"dropped_decrypt", st.packets_dropped_decrypt},
+                            {"streams_rejected", st.streams_rejected}}}};
     const std::string tmp = status_file + ".tmp";
     std::ofstream(tmp) << doc.dump();
     std::rename(tmp.c_str(), status_file.c_str());

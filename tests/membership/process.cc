@@ -20,7 +20,8 @@ std::vector<char*> Argv(std::vector<std::string>& args) {
 }
 }  // namespace
 
-Process::Process(std::vector<std::string> argv, std::string log_path) : log_path_(std::move(log_path)) {
+Process::Process(std::vector<std::string> argv, std::string log_path)
+    : log_path_(std::move(log_path)) {
   pid_ = fork();
   if (pid_ == 0) {
     const int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -46,12 +47,14 @@ void Process::Kill(int sig) {
 }
 
 bool Process::Wait(std::chrono::milliseconds timeout) {
-  return WaitFor([&] {
-    if (reaped_) return true;
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) reaped_ = true;
-    return reaped_;
-  }, timeout);
+  return WaitFor(
+      [&] {
+        if (reaped_) return true;
+        int status = 0;
+        if (waitpid(pid_, &status, WNOHANG) == pid_) reaped_ = true;
+        return reaped_;
+      },
+      timeout);
 }
 
 std::string Process::Log() const {

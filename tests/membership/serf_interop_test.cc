@@ -3,16 +3,14 @@
 // a serf event reaches ckron, SIGKILL is detected both ways, graceful leave
 // shows `left` both ways, and the same with encryption (a wrong key is
 // refused). Deadlines are generous; nothing here measures speed.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
 #include <fstream>
 #include <memory>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "process.h"
 
@@ -44,7 +42,8 @@ struct SerfAgent {
   std::string RpcAddr() const { return "127.0.0.1:" + std::to_string(rpc); }
   std::string Addr() const { return "127.0.0.1:" + std::to_string(port); }
   json Members() const {
-    const std::string out = RunCapture({"serf", "members", "-format=json", "-rpc-addr=" + RpcAddr()});
+    const std::string out =
+        RunCapture({"serf", "members", "-format=json", "-rpc-addr=" + RpcAddr()});
     try {
       return json::parse(out)["members"];
     } catch (...) {
@@ -61,11 +60,16 @@ struct SerfAgent {
 
 SerfAgent StartSerf(const std::string& name, int slot, const std::vector<std::string>& extra = {}) {
   SerfAgent a{name, BasePort() + slot, BasePort() + 20 + slot, nullptr};
-  std::vector<std::string> argv = {"serf", "agent", "-node=" + name, "-bind=" + a.Addr(),
-                                   "-rpc-addr=" + a.RpcAddr(), "-tag", "role=web", "-log-level=debug"};
+  std::vector<std::string> argv = {
+      "serf", "agent",    "-node=" + name,   "-bind=" + a.Addr(), "-rpc-addr=" + a.RpcAddr(),
+      "-tag", "role=web", "-log-level=debug"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   a.proc = std::make_unique<Process>(argv, Dir() + "/" + name + ".log");
-  EXPECT_TRUE(WaitFor([&] { return !RunCapture({"serf", "members", "-rpc-addr=" + a.RpcAddr()}).empty(); }, 10s))
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return !RunCapture({"serf", "members", "-rpc-addr=" + a.RpcAddr()}).empty();
+      },
+      10s))
       << a.proc->Log();
   return a;
 }
@@ -100,12 +104,14 @@ struct CkronNode {
   }
 };
 
-CkronNode StartCkron(const std::string& name, int slot, const std::vector<std::string>& extra = {}) {
+CkronNode StartCkron(const std::string& name, int slot,
+                     const std::vector<std::string>& extra = {}) {
   CkronNode n{name, BasePort() + slot, Dir() + "/" + name + ".json", nullptr};
   std::remove(n.status_file.c_str());
-  std::vector<std::string> argv = {CKRON_MEMBER_NODE, "--name", name, "--bind", n.Addr(),
-                                   "--status-file", n.status_file, "--tag", "role=dkron",
-                                   "--tag", "rpc_addr=127.0.0.1:6868"};
+  std::vector<std::string> argv = {
+      CKRON_MEMBER_NODE,        "--name",      name,    "--bind",     n.Addr(),
+      "--status-file",          n.status_file, "--tag", "role=dkron", "--tag",
+      "rpc_addr=127.0.0.1:6868"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   n.proc = std::make_unique<Process>(argv, Dir() + "/" + name + ".log");
   EXPECT_TRUE(WaitFor([&] { return !n.StatusOf(name).empty(); }, 10s)) << n.proc->Log();
@@ -126,12 +132,17 @@ TEST(SerfInterop, SerfJoinsCkronBothSeeTagsEventsArriveAndSerfCrashIsDetected) {
   EXPECT_EQ(c.Member("sf1")["tags"]["role"], "web");
 
   RunCapture({"serf", "event", "-rpc-addr=" + s.RpcAddr(), "deploy", "v42"});
-  EXPECT_TRUE(WaitFor([&] {
-    return c.proc->Log().find(R"("event":"user","name":"deploy","payload":"v42")") != std::string::npos;
-  }, 20s)) << c.proc->Log();
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return c.proc->Log().find(R"("event":"user","name":"deploy","payload":"v42")") !=
+               std::string::npos;
+      },
+      20s))
+      << c.proc->Log();
 
   // A query to ckron is acked and neither crashes nor hangs it.
-  const std::string q = RunCapture({"serf", "query", "-rpc-addr=" + s.RpcAddr(), "-timeout=2s", "whoami"});
+  const std::string q =
+      RunCapture({"serf", "query", "-rpc-addr=" + s.RpcAddr(), "-timeout=2s", "whoami"});
   EXPECT_NE(q.find("Total Acks: 2"), std::string::npos) << q;
   EXPECT_EQ(c.StatusOf("ck1"), "alive");
 
@@ -143,11 +154,13 @@ TEST(SerfInterop, CkronJoinsSerfAndCkronCrashIsDetectedBySerf) {
   SerfAgent s = StartSerf("sf2", 3);
   SerfAgent s2 = StartSerf("sf3", 4, {"-join=" + s.Addr()});
   CkronNode c = StartCkron("ck2", 5, {"--join", s.Addr()});
-  ASSERT_TRUE(WaitFor([&] { return c.StatusOf("sf2") == "alive" && c.StatusOf("sf3") == "alive"; }, 20s))
+  ASSERT_TRUE(
+      WaitFor([&] { return c.StatusOf("sf2") == "alive" && c.StatusOf("sf3") == "alive"; }, 20s))
       << c.Status().dump();
   ASSERT_TRUE(WaitFor([&] { return s2.StatusOf("ck2") == "alive"; }, 20s)) << s2.Members().dump();
   c.proc->Kill(SIGKILL);
-  EXPECT_TRUE(WaitFor([&] { return s.StatusOf("ck2") == "failed" && s2.StatusOf("ck2") == "failed"; }, 60s))
+  EXPECT_TRUE(
+      WaitFor([&] { return s.StatusOf("ck2") == "failed" && s2.StatusOf("ck2") == "failed"; }, 60s))
       << s.Members().dump();
 }
 
@@ -155,7 +168,8 @@ TEST(SerfInterop, GracefulLeaveShowsLeftOnBothSides) {
   CkronNode c = StartCkron("ck3", 6);
   CkronNode c2 = StartCkron("ck4", 7, {"--join", c.Addr()});
   SerfAgent s = StartSerf("sf4", 8, {"-join=" + c.Addr()});
-  ASSERT_TRUE(WaitFor([&] { return s.StatusOf("ck4") == "alive" && c.StatusOf("sf4") == "alive"; }, 20s));
+  ASSERT_TRUE(
+      WaitFor([&] { return s.StatusOf("ck4") == "alive" && c.StatusOf("sf4") == "alive"; }, 20s));
   c2.proc->Kill(SIGTERM);  // graceful leave
   EXPECT_TRUE(c2.proc->Wait(20s));
   EXPECT_TRUE(WaitFor([&] { return s.StatusOf("ck4") == "left"; }, 20s)) << s.Members().dump();
@@ -168,24 +182,30 @@ TEST(SerfInterop, EncryptedPoolWorksAndAWrongOrMissingKeyIsRefused) {
   const std::string k = key.substr(0, key.find('\n'));
   CkronNode c = StartCkron("ck5", 9, {"--encrypt", k});
   SerfAgent s = StartSerf("sf5", 10, {"-encrypt=" + k, "-join=" + c.Addr()});
-  ASSERT_TRUE(WaitFor([&] { return s.StatusOf("ck5") == "alive" && c.StatusOf("sf5") == "alive"; }, 20s))
+  ASSERT_TRUE(
+      WaitFor([&] { return s.StatusOf("ck5") == "alive" && c.StatusOf("sf5") == "alive"; }, 20s))
       << s.proc->Log() << c.proc->Log();
 
   const std::string other = RunCapture({"serf", "keygen"});
-  SerfAgent wrong = StartSerf("sf6", 11, {"-encrypt=" + other.substr(0, other.find('\n')), "-join=" + c.Addr()});
+  SerfAgent wrong =
+      StartSerf("sf6", 11, {"-encrypt=" + other.substr(0, other.find('\n')), "-join=" + c.Addr()});
   SerfAgent none = StartSerf("sf7", 12, {"-join=" + c.Addr()});
-  CkronNode wrong_ck = StartCkron("ck6", 13, {"--encrypt", other.substr(0, other.find('\n')), "--join", s.Addr()});
+  CkronNode wrong_ck =
+      StartCkron("ck6", 13, {"--encrypt", other.substr(0, other.find('\n')), "--join", s.Addr()});
   std::this_thread::sleep_for(3s);  // give the refused joins time to be refused
   EXPECT_EQ(c.StatusOf("sf6"), "");
   EXPECT_EQ(c.StatusOf("sf7"), "");
   EXPECT_EQ(s.StatusOf("ck6"), "");
-  EXPECT_NE(wrong.proc->Log().find("No installed keys could decrypt the message"), std::string::npos)
+  EXPECT_NE(wrong.proc->Log().find("No installed keys could decrypt the message"),
+            std::string::npos)
       << wrong.proc->Log();
-  EXPECT_NE(c.proc->Log().find("Encryption is configured but remote state is not encrypted"), std::string::npos)
+  EXPECT_NE(c.proc->Log().find("Encryption is configured but remote state is not encrypted"),
+            std::string::npos)
       << "ckron should log why the plaintext join was refused\n"
       << c.proc->Log();
   EXPECT_GT(c.Status()["stats"]["streams_rejected"].get<int>(), 0);
-  EXPECT_NE(wrong_ck.proc->Log().find("No installed keys could decrypt the message"), std::string::npos)
+  EXPECT_NE(wrong_ck.proc->Log().find("No installed keys could decrypt the message"),
+            std::string::npos)
       << wrong_ck.proc->Log();
 }
 

@@ -1,0 +1,122 @@
+#include "scheduler/scheduler_loop.h"
+
+#include <chrono>
+
+#include "common/check.h"
+
+namespace ckron::scheduler {
+
+SchedulerLoop::SchedulerLoop(const JobSource* jobs, FireSink* sink, const Clock* clock,
+                             SchedulerLoopOptions options)
+    : jobs_(jobs), sink_(sink), clock_(clock), options_(options) {}
+
+SchedulerLoop::~SchedulerLoop() {
+  Stop();
+}
+
+void SchedulerLoop::Start() {
+  std::lock_guard lock(mu_);
+  CKRON_CHECK_MSG(!running_, "SchedulerLoop::Start while running");
+  running_ = true;
+  stop_ = false;
+  reload_ = false;
+  changed_.clear();
+  thread_ = std::thread([this] { Run(); });
+}
+
+void SchedulerLoop::Stop() {
+  std::thread t;
+  {
+    std::lock_guard lock(mu_);
+    if (!running_) return;
+    stop_ = true;
+    t = std::move(thread_);
+  }
+  wake_.notify_all();
+  t.join();
+  std::lock_guard lock(mu_);
+  running_ = false;
+}
+
+bool SchedulerLoop::running() const {
+  std::lock_guard lock(mu_);
+  return running_ && !stop_;
+}
+
+void SchedulerLoop::JobChanged(const std::string& name) {
+  {
+    std::lock_guard lock(mu_);
+    if (!running_ || stop_ || reload_) return;
+    if (changed_.size() >= options_.max_pending_changes) {
+      changed_.clear();
+      reload_ = true;
+    } else {
+      changed_.push_back(name);
+    }
+  }
+  wake_.notify_all();
+}
+
+void SchedulerLoop::ReloadAll() {
+  {
+    std::lock_guard lock(mu_);
+    if (!running_ || stop_) return;
+    changed_.clear();
+    reload_ = true;
+  }
+  wake_.notify_all();
+}
+
+std::uint64_t SchedulerLoop::fires_emitted() const {
+  std::lock_guard lock(mu_);
+  return fires_emitted_;
+}
+
+std::uint64_t SchedulerLoop::skipped_fires() const {
+  std::lock_guard lock(mu_);
+  return skipped_;
+}
+
+void SchedulerLoop::Run() {
+  Scheduler scheduler(jobs_, options_.scheduler);
+  std::vector<FireIntent> catch_up = scheduler.Load(clock_->Now());
+  if (!catch_up.empty()) sink_->OnFires(std::move(catch_up));
+
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    // Apply what changed, outside the lock (reads the state).
+    const bool reload = reload_;
+    std::vector<std::string> changed;
+    changed.swap(changed_);
+    reload_ = false;
+    lock.unlock();
+    const absl::Time now = clock_->Now();
+    if (reload) {
+      std::vector<FireIntent> fires = scheduler.Load(now);
+      if (!fires.empty()) sink_->OnFires(std::move(fires));
+    }
+    for (const std::string& name : changed) scheduler.Refresh(name, now);
+
+    std::vector<FireIntent> due = scheduler.PopDue(clock_->Now(), options_.batch);
+    const std::size_t n = due.size();
+    if (n > 0) sink_->OnFires(std::move(due));
+    lock.lock();
+    fires_emitted_ += n;
+    skipped_ = scheduler.skipped_fires();
+    if (n == options_.batch || !changed_.empty() || reload_ || stop_) continue;  // more to do
+
+    const std::optional<absl::Time> next = scheduler.NextDue();
+    if (!next) {
+      wake_.wait(lock, [&] { return stop_ || reload_ || !changed_.empty(); });
+    } else {
+      // Sleep on the steady clock for the wall-clock distance to the fire.
+      const absl::Duration until = *next - clock_->Now();
+      if (until > absl::ZeroDuration()) {
+        wake_.wait_until(lock, std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(until),
+                         [&] { return stop_ || reload_ || !changed_.empty(); });
+      }
+    }
+  }
+}
+
+}  // namespace ckron::scheduler

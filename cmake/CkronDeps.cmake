@@ -20,6 +20,11 @@ pkg_check_modules(RAFT REQUIRED IMPORTED_TARGET raft libuv)
 find_package(Protobuf REQUIRED)               # libprotobuf-dev, protobuf-compiler
 find_package(gRPC CONFIG REQUIRED)            # libgrpc++-dev, protobuf-compiler-grpc
 find_package(RocksDB CONFIG REQUIRED)         # librocksdb-dev: execution records on disk
+find_package(CURL REQUIRED)                   # libcurl4-openssl-dev: the http executor (CURL::libcurl)
+# RE2 (libre2-dev, installed with gRPC): the http executor's expectBody, Go's
+# regexp syntax without catastrophic backtracking. Named through pkg-config so
+# it does not depend on gRPC's Findre2 module.
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 
 if(CKRON_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)         # libgtest-dev, libgmock-dev

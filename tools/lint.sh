@@ -15,6 +15,7 @@ declare -A allowed=(
   [cron]="common cron"
   [config]="common config cron"
   [membership]="common membership"
+  [executor]="common executor"
   [raft]="common raft"
   [fsm]="common cron fsm"
   [storage]="common fsm storage"
@@ -53,9 +54,11 @@ layering() {
 
 headers() {
   local bad=0 gen=()
-  for d in build/release build/debug; do
-    [[ -d "$d/proto" ]] && gen+=(-I "$d/proto")
-  done
+  # Generated protobuf headers: from the build tree built most recently, so a
+  # stale tree never hides (or invents) an error.
+  local newest
+  newest=$(ls -td build/*/proto 2>/dev/null | head -1 || true)
+  [[ -n "$newest" ]] && gen+=(-I "$newest")
   while read -r h; do
     if ! g++ -std=c++20 -fsyntax-only -include utility -I src "${gen[@]}" -x c++ "$h" 2>/tmp/ckron_hdr.log; then
       echo "lint: $h does not compile on its own:" >&2

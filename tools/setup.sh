@@ -22,6 +22,7 @@ build=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libboost-dev                    # Beast/Asio (HTTP, networking)
   libcurl4-openssl-dev            # http executor, notifications
+  libre2-dev                      # http executor expectBody (Go regexp syntax)
   librocksdb-dev                  # embedded store for replicated data
   libgtest-dev libgmock-dev libbenchmark-dev
 )

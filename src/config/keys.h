@@ -75,8 +75,10 @@ std::span<const KeySpec> AllKeys();
 const KeySpec* FindKey(std::string_view name);
 
 // Tag keys the agent sets itself; users may not set them (`--tag`, `tags`).
-inline constexpr std::string_view kReservedTags[] = {
-    "role", "dc", "region", "version", "server", "bootstrap", "expect", "rpc_addr", "port"};
+// raft_addr is ckron's own (servers' Raft address); the rest are Dkron's.
+inline constexpr std::string_view kReservedTags[] = {"role",   "dc",        "region", "version",
+                                                     "server", "bootstrap", "expect", "rpc_addr",
+                                                     "port",   "raft_addr"};
 
 // Type names as shown in --help and docs: "bool", "int", "uint16",
 // "duration", "string", "list", "map".

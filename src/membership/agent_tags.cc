@@ -3,8 +3,9 @@
 namespace ckron::membership {
 
 Result<std::map<std::string, std::string>> BuildAgentTags(const AgentTagSettings& s) {
-  static const char* const kReserved[] = {"role", "dc", "region", "version", "server",
-                                          "bootstrap", "expect", "rpc_addr", "port"};
+  static const char* const kReserved[] = {"role",   "dc",        "region", "version",
+                                          "server", "bootstrap", "expect", "rpc_addr",
+                                          "port",   "raft_addr"};
   std::map<std::string, std::string> tags;
   for (const auto& [k, v] : s.user_tags) {
     for (const char* r : kReserved) {
@@ -23,6 +24,7 @@ Result<std::map<std::string, std::string>> BuildAgentTags(const AgentTagSettings
       s.advertise_ip.find(':') != std::string::npos ? "[" + s.advertise_ip + "]" : s.advertise_ip;
   tags["rpc_addr"] = host + ":" + std::to_string(s.advertise_rpc_port);
   tags["port"] = std::to_string(s.advertise_rpc_port);
+  if (!s.raft_addr.empty()) tags["raft_addr"] = s.raft_addr;
   return tags;
 }
 

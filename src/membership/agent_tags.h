@@ -20,8 +20,11 @@ struct AgentTagSettings {
   std::string version;
   bool bootstrap = false;
   int bootstrap_expect = 0;
-  std::string advertise_ip;   // the gossip advertise IP
+  std::string advertise_ip;  // the gossip advertise IP
   int advertise_rpc_port = 6868;
+  // ckron: "<advertise ip>:<raft port>" on servers, so servers find each
+  // other's Raft address (cluster formation, reconcile). "" = no tag.
+  std::string raft_addr;
   std::map<std::string, std::string> user_tags;  // --tag k=v
 };
 

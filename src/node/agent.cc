@@ -9,6 +9,11 @@
 #include "common/log.h"
 #include "config/diff.h"
 #include "config/sockaddr_template.h"
+#include "membership/membership.h"
+#include "node/gossip_options.h"
+#include "node/joiner.h"
+#include "node/member_events.h"
+#include "node/server_node.h"
 #include "node/signals.h"
 #include "node/version.h"
 #include "rpc/agent_service.h"
@@ -47,6 +52,27 @@ Status CreateDataDir(const std::string& dir) {
   return OkStatus();
 }
 
+// A positive integer from the environment (test hooks), else 0.
+std::uint32_t EnvCount(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr) return 0;
+  char* end = nullptr;
+  const unsigned long n = std::strtoul(v, &end, 10);
+  return end != v && *end == '\0' && n <= 0xffffffffUL ? static_cast<std::uint32_t>(n) : 0;
+}
+
+std::chrono::milliseconds Millis(absl::Duration d) {
+  return std::chrono::milliseconds(absl::ToInt64Milliseconds(d));
+}
+
+std::vector<rpc::MemberView> MemberViews(const membership::Membership& members) {
+  std::vector<rpc::MemberView> out;
+  for (const membership::MemberInfo& m : members.Members()) {
+    out.push_back({m.name, m.addr, m.port, membership::MemberStateName(m.status), m.tags});
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
@@ -80,20 +106,67 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
 
   std::unique_ptr<Agent> agent(new Agent(std::move(options), std::move(addresses)));
   Agent* self = agent.get();
-
-  // 4. gRPC server.
-  agent->agent_service_ = std::make_unique<rpc::AgentService>(
-      [self] { self->RequestShutdown("leave requested over RPC"); });
-  CKRON_ASSIGN_OR_RETURN(agent->rpc_server_,
-                         rpc::RpcServer::Start({.address = agent->addresses_.rpc_listen},
-                                               {agent->agent_service_.get()}));
-
-  // 5. signals.
-  agent->signal_thread_ = std::make_unique<SignalThread>([self](int s) { self->OnSignal(s); });
-
-  // `c` was moved into the agent; log from its copy.
   const config::AgentConfig& running = agent->config_;
   const ResolvedAddresses& a = agent->addresses_;
+
+  // 4. gossip (bound, not joined: peers learn of us once the RPC edge and,
+  // on servers, Raft are up).
+  CKRON_ASSIGN_OR_RETURN(membership::MembershipOptions gossip, BuildMembershipOptions(running, a));
+  CKRON_ASSIGN_OR_RETURN(agent->membership_, membership::Membership::Start(std::move(gossip)));
+  log->info("agent: gossip on {} (advertised {}, profile {}, encryption {})",
+            agent->membership_->bound_addr(), a.advertise(), running.profile,
+            running.encrypt.empty() ? "off" : "on");
+
+  // 5. server parts.
+  std::vector<grpc::Service*> services;
+  if (running.server) {
+    CKRON_ASSIGN_OR_RETURN(
+        agent->server_,
+        ServerNode::Open({.node_name = running.node_name,
+                          .region = running.region,
+                          .data_dir = running.data_dir,
+                          .raft_address = RaftAdvertiseAddress(running, a),
+                          .raft_bind = a.raft_listen,
+                          .raft_multiplier = running.raft_multiplier,
+                          .bootstrap_expect = running.bootstrap_expect,
+                          .bootstrap = running.bootstrap,
+                          .reconcile_interval = Millis(running.reconcile_interval),
+                          .snapshot_threshold = EnvCount("CKRON_TEST_RAFT_SNAPSHOT_THRESHOLD"),
+                          .snapshot_trailing = EnvCount("CKRON_TEST_RAFT_SNAPSHOT_TRAILING")},
+                         agent->membership_.get()));
+    services = agent->server_->services();
+  }
+
+  // 6. gRPC server.
+  membership::Membership* members = agent->membership_.get();
+  agent->agent_service_ = std::make_unique<rpc::AgentService>(
+      [self] { self->RequestShutdown("leave requested over RPC"); },
+      [members] { return MemberViews(*members); });
+  services.push_back(agent->agent_service_.get());
+  CKRON_ASSIGN_OR_RETURN(agent->rpc_server_,
+                         rpc::RpcServer::Start({.address = a.rpc_listen}, services));
+
+  // 7-8. cluster work and the member events that drive it.
+  std::vector<MemberEventPump::Handler> handlers;
+  if (agent->server_) {
+    agent->server_->StartClusterWork();
+    ServerNode* server = agent->server_.get();
+    handlers.push_back([server](const membership::MemberEvent& e) { server->OnMemberEvent(e); });
+  }
+  agent->member_events_ = std::make_unique<MemberEventPump>(members, std::move(handlers));
+
+  // 9. join.
+  agent->joiner_ = std::make_unique<Joiner>(
+      JoinOptions{.join = running.join,
+                  .retry_join = running.retry_join,
+                  .retry_max = running.retry_max,
+                  .retry_interval = Millis(running.retry_interval)},
+      members, [self](const std::string& reason) { self->RequestShutdown(reason, 1); });
+  agent->joiner_->Start();
+
+  // 10. signals.
+  agent->signal_thread_ = std::make_unique<SignalThread>([self](int s) { self->OnSignal(s); });
+
   log->info(
       "agent: started {} {} (node {}, server {}, data-dir {}, bind {}, advertise {}, rpc {}, "
       "advertise-rpc {}{})",
@@ -108,20 +181,26 @@ Agent::Agent(AgentOptions options, ResolvedAddresses addresses)
       addresses_(std::move(addresses)),
       config_(std::move(options.config.config)) {}
 
-// Members are destroyed in reverse order of construction: the signal thread,
-// then the gRPC server, then the service it served.
-Agent::~Agent() = default;
+// Members are destroyed in reverse order of construction. After Run() they
+// are all stopped already; after a failed Start() the destructors stop them.
+Agent::~Agent() {
+  if (joiner_) joiner_->Stop();
+  if (member_events_) member_events_->Stop();
+  if (server_) server_->Stop();
+  if (rpc_server_) rpc_server_->Shutdown();
+}
 
 config::AgentConfig Agent::config() const {
   std::lock_guard lock(mu_);
   return config_;
 }
 
-void Agent::RequestShutdown(std::string_view reason) {
+void Agent::RequestShutdown(std::string_view reason, int exit_code) {
   std::lock_guard lock(mu_);
   if (shutdown_requested_) return;
   shutdown_requested_ = true;
   shutdown_reason_ = std::string(reason);
+  exit_code_ = exit_code;
   cv_.notify_all();
 }
 
@@ -156,16 +235,33 @@ int Agent::Run() {
     lock.lock();
   }
   const std::string reason = shutdown_reason_;
+  const int exit_code = exit_code_;
   lock.unlock();
 
   log->info("agent: shutting down gracefully ({})", reason);
-  // Reverse construction order. The signal thread stays up until the end so
-  // that a second SIGINT/SIGTERM still forces an exit.
-  rpc_server_->Shutdown();
-  log->info("agent: gRPC server stopped");
+  Shutdown();
+  // The signal thread stays up until the end so that a second SIGINT or
+  // SIGTERM still forces an exit.
   signal_thread_.reset();
   log->info("agent: shutdown complete");
-  return 0;
+  return exit_code;
+}
+
+void Agent::Shutdown() {
+  auto log = Log();
+  joiner_->Stop();
+  if (server_) server_->PrepareToLeave();
+  // Leave before stopping anything else: peers see `left` (not `failed`),
+  // and the leader removes a departed server from Raft.
+  if (Status s = membership_->Leave(std::chrono::seconds(5)); s.ok()) {
+    log->info("agent: left the gossip pool");
+  } else {
+    log->warn("agent: leaving the gossip pool: {}", s.ToString());
+  }
+  member_events_->Stop();
+  if (server_) server_->Stop();
+  rpc_server_->Shutdown();
+  log->info("agent: gRPC server stopped");
 }
 
 void Agent::Reload() {
@@ -201,6 +297,16 @@ void Agent::Reload() {
   const config::AgentConfig applied = config::ApplyReloadable(running, next->config);
   if (applied.log_level != running.log_level) {
     logging::SetLevel(logging::ParseLevel(applied.log_level).value());
+  }
+  if (applied.tags != running.tags) {
+    auto tags = AgentTags(applied, addresses_);
+    Status s = tags.ok() ? membership_->UpdateTags(*tags) : tags.status();
+    if (!s.ok()) {
+      log->error("agent: reload: cannot publish the new tags; keeping the old ones: {}",
+                 s.message());
+      return;
+    }
+    log->info("agent: reload: new tags published to the gossip pool");
   }
   {
     std::lock_guard lock(mu_);

@@ -5,17 +5,31 @@
 //   1. logging        node name on every line, log-level, log-format
 //   2. addresses      templates expanded, names resolved (node/addresses.h)
 //   3. data dir       created if missing
-//   4. gRPC server    on bind IP : rpc-port, serving the Agent service (Leave)
-//   5. signal thread  SIGINT/SIGTERM -> graceful shutdown (a second one exits
+//   4. gossip         membership on the bind address with Dkron's tags
+//                     (node/gossip_options.h); not joined yet
+//   5. server parts   servers only (node/server_node.h): execution store,
+//                     replicated state, Raft, the RaftAdmin and Cluster
+//                     services
+//   6. gRPC server    on bind IP : rpc-port: Agent (Leave, Members), and the
+//                     server's services
+//   7. cluster work   servers: leader loop, and cluster formation until this
+//                     server is in a Raft configuration
+//   8. member events  one thread feeding gossip events to the leader loop
+//                     and formation (node/member_events.h)
+//   9. join           --join once, --retry-join in the background
+//                     (node/joiner.h)
+//  10. signal thread  SIGINT/SIGTERM -> graceful shutdown (a second one exits
 //                     at once with status 1), SIGHUP -> reload
 //
-// Gossip membership and Raft join this list in their own issues; until then
-// the agent serves the admin RPCs and nothing else.
+// Graceful shutdown (SIGINT, SIGTERM, `ckron leave`, retry-join giving up):
+// a leading server hands leadership over, the agent leaves the gossip pool
+// (peers see it `left`; the leader then removes a server from Raft), then
+// stops the leader loop, Raft, the gRPC server and gossip.
 //
 // Reload (SIGHUP) re-reads the configuration file and environment (flags
-// stay as given) and applies the reloadable keys — tags, notification
-// settings, log-level — logging each change; other changed keys are logged
-// as needing a restart. An invalid configuration is logged as an error and
+// stay as given) and applies the reloadable keys — tags (published to gossip
+// at once), notification settings, log-level — logging each change; other
+// changed keys are logged as needing a restart. An invalid configuration is logged as an error and
 // the running one is kept.
 //
 // Thread safety: Start() and Run() on the main thread; RequestShutdown()
@@ -35,6 +49,9 @@
 #include "config/loader.h"
 #include "node/addresses.h"
 
+namespace ckron::membership {
+class Membership;
+}  // namespace ckron::membership
 namespace ckron::rpc {
 class AgentService;
 class RpcServer;
@@ -42,6 +59,9 @@ class RpcServer;
 
 namespace ckron::node {
 
+class Joiner;
+class MemberEventPump;
+class ServerNode;
 class SignalThread;
 
 // Re-reads the configuration for a reload (the CLI binds its flags in).
@@ -58,8 +78,10 @@ class Agent {
   // Builds and starts the components listed above.
   // REQUIRES: BlockShutdownSignals() ran in main() before any thread started.
   // Errors (the process should exit 1; messages say what failed):
-  //   kNotFound     an address template found nothing, a host did not resolve
-  //   kUnavailable  the data dir cannot be created, the gRPC port cannot be bound
+  //   kNotFound         an address template found nothing, a host did not resolve
+  //   kUnavailable      the data dir cannot be created; the gossip, gRPC or Raft
+  //                     port cannot be bound; the execution store cannot be opened
+  //   kInvalidArgument  an address Raft cannot use (it needs IPv4), bad tags
   static Result<std::unique_ptr<Agent>> Start(AgentOptions options);
 
   Agent(const Agent&) = delete;
@@ -68,11 +90,13 @@ class Agent {
 
   // Blocks until a shutdown is requested (signal or Leave RPC), performing
   // reloads meanwhile, then stops every component and returns the process's
-  // exit status (0). Logs "agent: shutdown complete" last.
+  // exit status (0, or 1 when retry-join gave up). Logs "agent: shutdown
+  // complete" last.
   int Run();
 
-  // Asks Run() to shut down gracefully. Safe from any thread, never blocks.
-  void RequestShutdown(std::string_view reason);
+  // Asks Run() to shut down gracefully with `exit_code`. Safe from any
+  // thread, never blocks. The first request wins.
+  void RequestShutdown(std::string_view reason, int exit_code = 0);
 
   // The running configuration (with reloaded keys as last applied).
   config::AgentConfig config() const;
@@ -83,6 +107,7 @@ class Agent {
 
   void OnSignal(int signo);  // on the signal thread
   void Reload();             // on the main thread
+  void Shutdown();           // on the main thread, from Run()
 
   const ConfigLoader reload_;
   const ResolvedAddresses addresses_;
@@ -92,11 +117,17 @@ class Agent {
   config::AgentConfig config_;       // guarded by mu_
   bool shutdown_requested_ = false;  // guarded by mu_
   std::string shutdown_reason_;      // guarded by mu_
+  int exit_code_ = 0;                // guarded by mu_
   int reloads_pending_ = 0;          // guarded by mu_
 
-  // Components, in construction order (destroyed in reverse by Run()).
+  // Components, in construction order (stopped in reverse by Run(),
+  // destroyed in reverse by the destructor).
+  std::unique_ptr<membership::Membership> membership_;
+  std::unique_ptr<ServerNode> server_;  // servers only
   std::unique_ptr<rpc::AgentService> agent_service_;
   std::unique_ptr<rpc::RpcServer> rpc_server_;
+  std::unique_ptr<MemberEventPump> member_events_;
+  std::unique_ptr<Joiner> joiner_;
   std::unique_ptr<SignalThread> signal_thread_;
 };
 

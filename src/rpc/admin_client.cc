@@ -56,6 +56,26 @@ Status RequestLeave(const std::string& address, const CallOptions& options) {
                   "the agent at " + address + " does not serve the Agent service");
 }
 
+Result<std::vector<MemberView>> ListMembers(const std::string& address,
+                                            const CallOptions& options) {
+  auto stub = ckron::v1::Agent::NewStub(Channel(address));
+  grpc::ClientContext ctx;
+  SetDeadline(ctx, options);
+  ckron::v1::MembersResponse resp;
+  Status s = FromGrpc(stub->Members(&ctx, ckron::v1::MembersRequest(), &resp), address, options,
+                      "the agent at " + address + " does not serve the Agent service");
+  if (!s.ok()) return s;
+  std::vector<MemberView> out;
+  for (const auto& m : resp.members()) {
+    out.push_back({m.name(),
+                   m.addr(),
+                   static_cast<std::uint16_t>(m.port()),
+                   m.status(),
+                   {m.tags().begin(), m.tags().end()}});
+  }
+  return out;
+}
+
 Result<std::vector<RaftPeer>> ListRaftPeers(const std::string& address,
                                             const CallOptions& options) {
   auto stub = ckron::v1::RaftAdmin::NewStub(Channel(address));
@@ -74,12 +94,13 @@ Result<std::vector<RaftPeer>> ListRaftPeers(const std::string& address,
 }
 
 Status RemoveRaftPeer(const std::string& address, const std::string& peer_id,
-                      const CallOptions& options) {
+                      const CallOptions& options, bool forwarded) {
   auto stub = ckron::v1::RaftAdmin::NewStub(Channel(address));
   grpc::ClientContext ctx;
   SetDeadline(ctx, options);
   ckron::v1::RemovePeerRequest req;
   req.set_id(peer_id);
+  req.set_forwarded(forwarded);
   ckron::v1::RemovePeerResponse resp;
   return FromGrpc(stub->RemovePeer(&ctx, req, &resp), address, options, NoRaft(address));
 }

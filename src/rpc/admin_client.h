@@ -1,5 +1,6 @@
-// Client calls the CLI makes to a running agent's gRPC port: `ckron leave`,
-// `ckron raft list-peers`, `ckron raft remove-peer`. Each call opens its own
+// Client calls the CLI (and tests) make to a running agent's gRPC port:
+// `ckron leave`, `ckron raft list-peers`, `ckron raft remove-peer`, the
+// member list. Each call opens its own
 // channel; they are one-shot operator commands, not a data path.
 //
 // Errors (every message names the address):
@@ -20,6 +21,7 @@
 
 #include "absl/time/time.h"
 #include "common/status.h"
+#include "rpc/agent_service.h"
 
 namespace ckron::rpc {
 
@@ -30,6 +32,10 @@ struct CallOptions {
 
 // Asks the agent at `address` ("host:port") to leave and shut down.
 Status RequestLeave(const std::string& address, const CallOptions& options = {});
+
+// The gossip members the agent at `address` knows.
+Result<std::vector<MemberView>> ListMembers(const std::string& address,
+                                            const CallOptions& options = {});
 
 struct RaftPeer {
   std::string id;       // Raft server id
@@ -42,8 +48,10 @@ struct RaftPeer {
 Result<std::vector<RaftPeer>> ListRaftPeers(const std::string& address,
                                             const CallOptions& options = {});
 
+// `peer_id` is a Raft id or a node name. A follower forwards the request to
+// the leader; `forwarded` (set by that follower) stops a second hop.
 Status RemoveRaftPeer(const std::string& address, const std::string& peer_id,
-                      const CallOptions& options = {});
+                      const CallOptions& options = {}, bool forwarded = false);
 
 }  // namespace ckron::rpc
 

@@ -1,0 +1,167 @@
+#include "node/server_node.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include "common/log.h"
+#include "node/formation.h"
+#include "node/server_members.h"
+#include "raft/raft.h"
+#include "replica/replicated_state.h"
+#include "rpc/admin_client.h"
+#include "rpc/cluster_client.h"
+#include "rpc/cluster_service.h"
+#include "rpc/leader_client.h"
+#include "rpc/raft_admin_service.h"
+#include "storage/rocks_execution_store.h"
+
+namespace ckron::node {
+namespace {
+
+std::shared_ptr<spdlog::logger> Log() {
+  return logging::Get("agent");
+}
+
+// rpc::LocalRaft over the real node: the RPC edge's only view of Raft.
+class RaftView final : public rpc::LocalRaft {
+ public:
+  explicit RaftView(raft::Node* node) : node_(node) {}
+  RaftId id() const override { return node_->id(); }
+  bool IsLeader() const override { return node_->IsLeader(); }
+  std::optional<raft::LeaderInfo> Leader() const override { return node_->Leader(); }
+  std::vector<raft::Server> Configuration() const override { return node_->Configuration(); }
+  raft::NodeInfo Info() const override { return node_->Info(); }
+  std::future<Result<raft::Applied>> Propose(std::string command) override {
+    return node_->Propose(std::move(command));
+  }
+  std::future<Status> RemoveServer(RaftId id) override { return node_->RemoveServer(id); }
+
+ private:
+  raft::Node* const node_;
+};
+
+}  // namespace
+
+ServerNode::ServerNode() = default;
+
+ServerNode::~ServerNode() {
+  Stop();
+}
+
+Result<std::unique_ptr<ServerNode>> ServerNode::Open(ServerNodeOptions options,
+                                                     membership::Membership* members) {
+  std::unique_ptr<ServerNode> s(new ServerNode());
+  s->options_ = std::move(options);
+  s->members_ = members;
+  const ServerNodeOptions& o = s->options_;
+
+  // 1-2. The execution store and the replicated state over it.
+  CKRON_ASSIGN_OR_RETURN(s->store_,
+                         storage::RocksExecutionStore::Open({.path = o.data_dir + "/executions"}));
+  s->restores_ = std::make_unique<rpc::RestoreCounter>();
+  s->state_ = std::make_unique<replica::ReplicatedState>(s->store_.get());
+  s->state_->AddSink(s->restores_.get());
+
+  // 3. Raft.
+  raft::Options ro;
+  ro.node_name = o.node_name;
+  ro.address = o.raft_address;
+  ro.bind_address = o.raft_bind;
+  ro.data_dir = o.data_dir;
+  ro.multiplier = o.raft_multiplier;
+  if (o.snapshot_threshold > 0) ro.snapshot_threshold = o.snapshot_threshold;
+  if (o.snapshot_trailing > 0) ro.snapshot_trailing = o.snapshot_trailing;
+  CKRON_ASSIGN_OR_RETURN(s->raft_, raft::Node::Create(std::move(ro), s->state_.get()));
+  if (Status st = s->raft_->Start(); !st.ok()) {
+    return st.WithContext("cannot start Raft on " + o.raft_bind);
+  }
+  const auto config = s->raft_->Configuration();
+  Log()->info("agent: Raft started on {} (id {}, advertised {}, {} server(s) in its configuration)",
+              o.raft_bind, s->raft_->id().value(), o.raft_address, config.size());
+
+  // 4. The RPC services over narrow views.
+  s->raft_view_ = std::make_unique<RaftView>(s->raft_.get());
+  s->directory_ = std::make_unique<GossipDirectory>(members);
+  s->cluster_client_ = std::make_unique<rpc::ClusterClient>();
+  s->leader_client_ = std::make_unique<rpc::LeaderClient>(s->raft_view_.get(), s->directory_.get(),
+                                                          s->cluster_client_.get());
+  s->cluster_service_ = std::make_unique<rpc::ClusterService>(
+      rpc::ClusterServiceOptions{.node_name = o.node_name}, s->leader_client_.get(),
+      s->raft_view_.get(), s->state_.get(), s->restores_.get());
+  s->raft_admin_service_ = std::make_unique<rpc::RaftAdminService>(
+      rpc::RaftAdminOptions{.node_name = o.node_name}, s->raft_view_.get(), s->directory_.get());
+  return s;
+}
+
+std::vector<grpc::Service*> ServerNode::services() {
+  return {cluster_service_.get(), raft_admin_service_.get()};
+}
+
+void ServerNode::AddLeadershipObserver(LeadershipObserver* observer) {
+  observers_.push_back(observer);
+}
+
+void ServerNode::StartClusterWork() {
+  const ServerNodeOptions& o = options_;
+  leader_loop_ = std::make_unique<LeaderLoop>(
+      LeaderLoopOptions{.region = o.region, .reconcile_interval = o.reconcile_interval},
+      raft_.get(), members_, observers_);
+  leader_loop_->Start();
+  if (!raft_->Configuration().empty()) {
+    Log()->info("agent: this server is already a member of a Raft cluster; not bootstrapping");
+    return;
+  }
+  if (o.bootstrap_expect == 0 && !o.bootstrap) {
+    Log()->info(
+        "agent: no bootstrap-expect: waiting for the leader of an existing cluster to add this "
+        "server");
+    return;
+  }
+  formation_ = std::make_unique<ClusterFormation>(
+      FormationOptions{.node_name = o.node_name,
+                       .raft_address = o.raft_address,
+                       .region = o.region,
+                       .expect = o.bootstrap_expect,
+                       .bootstrap = o.bootstrap},
+      raft_.get(), members_,
+      [](const std::string& rpc_addr, std::chrono::milliseconds timeout) -> Result<std::size_t> {
+        auto peers = rpc::ListRaftPeers(rpc_addr, {.timeout = absl::FromChrono(timeout)});
+        if (!peers.ok()) return peers.status();
+        return peers->size();
+      });
+  formation_->Start();
+}
+
+void ServerNode::OnMemberEvent(const membership::MemberEvent& event) {
+  if (leader_loop_) leader_loop_->OnMemberEvent(event);
+  if (formation_) formation_->Notify();
+}
+
+void ServerNode::PrepareToLeave() {
+  if (formation_) formation_->Stop();
+  if (!raft_ || !raft_->IsLeader()) return;
+  int voters = 0;
+  for (const raft::Server& s : raft_->Configuration()) voters += s.role == raft::Role::kVoter;
+  if (voters < 2) return;
+  Log()->info("agent: handing Raft leadership to another server before leaving");
+  auto f = raft_->TransferLeadership(std::nullopt);
+  if (f.wait_for(std::chrono::seconds(3)) != std::future_status::ready) {
+    Log()->warn("agent: leadership transfer did not finish in time; leaving anyway");
+    return;
+  }
+  if (Status s = f.get(); !s.ok()) {
+    Log()->warn("agent: leadership transfer failed ({}); leaving anyway", s.ToString());
+  }
+}
+
+void ServerNode::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (formation_) formation_->Stop();
+  if (leader_loop_) leader_loop_->Stop();
+  if (raft_) {
+    raft_->Stop();
+    Log()->info("agent: Raft stopped");
+  }
+}
+
+}  // namespace ckron::node

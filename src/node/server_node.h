@@ -1,0 +1,132 @@
+// The server side of an agent (`agent --server`), built by the agent (the
+// composition root, node/agent.h) in this order:
+//
+//   1. execution store   RocksDB at <data-dir>/executions (rebuilt from Raft
+//                        on every start)
+//   2. replicated state  fsm/ over the store (replica/replicated_state.h)
+//   3. Raft              raft::Node on bind IP : raft-port, advertised as
+//                        advertise IP : raft-port, log in <data-dir>/raft
+//   4. RPC services      RaftAdmin and Cluster, over narrow views of Raft and
+//                        of the gossip directory (rpc/cluster_view.h), with
+//                        the LeaderClient that forwards proposals
+//   5. cluster work      (StartClusterWork, once gRPC serves) the leader loop
+//                        and, until this server is in a Raft configuration,
+//                        cluster formation (node/formation.h)
+//
+// Plain agents build none of this.
+//
+// Thread safety: Open/StartClusterWork/PrepareToLeave/Stop from the agent's
+// main thread; OnMemberEvent from the member-event thread; the services on
+// gRPC threads.
+#ifndef CKRON_NODE_SERVER_NODE_H_
+#define CKRON_NODE_SERVER_NODE_H_
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "membership/membership.h"
+#include "node/leader_loop.h"
+
+namespace grpc {
+class Service;
+}  // namespace grpc
+
+namespace ckron::storage {
+class RocksExecutionStore;
+}  // namespace ckron::storage
+namespace ckron::replica {
+class ReplicatedState;
+}  // namespace ckron::replica
+namespace ckron::raft {
+class Node;
+}  // namespace ckron::raft
+namespace ckron::rpc {
+class LocalRaft;
+class ClusterClient;
+class LeaderClient;
+class ClusterService;
+class RaftAdminService;
+class RestoreCounter;
+}  // namespace ckron::rpc
+
+namespace ckron::node {
+
+class ClusterFormation;
+class GossipDirectory;
+
+struct ServerNodeOptions {
+  std::string node_name;
+  std::string region;
+  std::string data_dir;
+  std::string raft_address;  // advertise IP : raft-port
+  std::string raft_bind;     // bind IP : raft-port
+  int raft_multiplier = 1;
+  int bootstrap_expect = 0;
+  bool bootstrap = false;
+  std::chrono::milliseconds reconcile_interval{60000};
+  // Test hooks (0 = Raft's defaults): snapshot after this many log entries,
+  // keeping this many behind it. The agent reads them from the environment
+  // variables CKRON_TEST_RAFT_SNAPSHOT_THRESHOLD / _TRAILING.
+  std::uint32_t snapshot_threshold = 0;
+  std::uint32_t snapshot_trailing = 0;
+};
+
+class ServerNode {
+ public:
+  // Steps 1-4. `members` must outlive the server node.
+  // Errors: kUnavailable (store or Raft directory/port unusable),
+  // kInvalidArgument (an address Raft cannot use, e.g. not IPv4),
+  // kInternal (corrupt Raft state).
+  static Result<std::unique_ptr<ServerNode>> Open(ServerNodeOptions options,
+                                                  membership::Membership* members);
+  ~ServerNode();  // Stop()
+
+  // The services to serve on the gRPC port. Owned by this object.
+  std::vector<grpc::Service*> services();
+
+  // REQUIRES: before StartClusterWork. The observer must outlive this.
+  void AddLeadershipObserver(LeadershipObserver* observer);
+
+  // Step 5: formation (if this server is not yet in a configuration) and the
+  // leader loop. REQUIRES: the gRPC server serves services().
+  void StartClusterWork();
+
+  void OnMemberEvent(const membership::MemberEvent& event);
+
+  // Before leaving gossip on a graceful shutdown: stops formation and, if
+  // this server leads, hands leadership to another voter (bounded wait), so
+  // the cluster does not wait for an election timeout.
+  void PrepareToLeave();
+
+  // Stops the leader loop (revoking leadership) and Raft. Idempotent. The
+  // services keep answering (kCancelled) until the gRPC server stops.
+  void Stop();
+
+ private:
+  ServerNode();
+
+  ServerNodeOptions options_;
+  membership::Membership* members_ = nullptr;
+  std::unique_ptr<storage::RocksExecutionStore> store_;
+  std::unique_ptr<rpc::RestoreCounter> restores_;
+  std::unique_ptr<replica::ReplicatedState> state_;
+  std::unique_ptr<raft::Node> raft_;
+  std::unique_ptr<rpc::LocalRaft> raft_view_;
+  std::unique_ptr<GossipDirectory> directory_;
+  std::unique_ptr<rpc::ClusterClient> cluster_client_;
+  std::unique_ptr<rpc::LeaderClient> leader_client_;
+  std::unique_ptr<rpc::ClusterService> cluster_service_;
+  std::unique_ptr<rpc::RaftAdminService> raft_admin_service_;
+  std::vector<LeadershipObserver*> observers_;
+  std::unique_ptr<ClusterFormation> formation_;
+  std::unique_ptr<LeaderLoop> leader_loop_;
+  bool stopped_ = false;
+};
+
+}  // namespace ckron::node
+
+#endif  // CKRON_NODE_SERVER_NODE_H_

@@ -1,0 +1,83 @@
+// Calls to the Cluster service of other servers (proto/ckron/v1/
+// cluster.proto): proposals forwarded to the leader, local reads, status.
+// Keeps one gRPC channel per address (they reconnect by themselves, with a
+// short backoff so a restarted server is reached again quickly).
+//
+// Errors: what the remote handler returned, unchanged (status_codec.h), or
+// for transport failures:
+//   Propose: kOutcomeUnknown when the call failed in transit (unreachable,
+//            connection broken, deadline exceeded): the request may have
+//            been delivered and applied. (gRPC does not tell a refused
+//            connection from one that broke after sending.)
+//   reads:   kUnavailable (unreachable), kTimeout (deadline).
+//
+// Thread safety: safe for concurrent use.
+#ifndef CKRON_RPC_CLUSTER_CLIENT_H_
+#define CKRON_RPC_CLUSTER_CLIENT_H_
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "common/status.h"
+#include "fsm/job.h"
+#include "raft/types.h"
+
+namespace grpc {
+class Channel;
+}  // namespace grpc
+
+namespace ckron::rpc {
+
+struct ServerStatus {
+  std::string node_name;
+  RaftId raft_id;
+  std::string state;  // "leader", "follower", ...
+  Term term;
+  RaftId leader_id;  // 0 = unknown
+  std::string leader_address;
+  LogIndex last_index, commit_index, last_applied, snapshot_index;
+  std::uint64_t jobs = 0;
+  std::uint64_t snapshots_restored = 0;
+  LogIndex last_restored_index;
+};
+
+struct JobPage {
+  std::vector<fsm::Job> jobs;
+  std::string next_start_after;  // "" = no more
+};
+
+class ClusterClient {
+ public:
+  ClusterClient() = default;
+  ClusterClient(const ClusterClient&) = delete;
+  ClusterClient& operator=(const ClusterClient&) = delete;
+
+  // Proposes `command` at the server at `address` ("host:port"). With
+  // `forwarded`, that server proposes only locally (kNotLeader otherwise).
+  Result<raft::Applied> Propose(const std::string& address, std::string command, bool forwarded,
+                                absl::Time deadline);
+  // kNotFound when the server has no such job.
+  Result<fsm::Job> GetJob(const std::string& address, const std::string& name, absl::Time deadline);
+  Result<JobPage> ListJobs(const std::string& address, const std::string& start_after,
+                           std::uint32_t limit, absl::Time deadline);
+  Result<ServerStatus> GetStatus(const std::string& address, absl::Time deadline);
+
+ private:
+  std::shared_ptr<grpc::Channel> Channel(const std::string& address);
+
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;  // guarded by mu_
+};
+
+// A channel to `address` with ckron's reconnect backoff (100 ms to 1 s
+// instead of gRPC's 1 s to 120 s): after a server restarts, callers reach it
+// within about a second.
+std::shared_ptr<grpc::Channel> NewChannel(const std::string& address);
+
+}  // namespace ckron::rpc
+
+#endif  // CKRON_RPC_CLUSTER_CLIENT_H_

@@ -1,0 +1,103 @@
+#include "rpc/cluster_service.h"
+
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "fsm/codec.h"
+#include "rpc/status_codec.h"
+
+namespace ckron::rpc {
+namespace {
+
+constexpr std::uint32_t kDefaultListLimit = 1000;
+constexpr std::uint32_t kMaxListLimit = 10000;
+
+void SetJob(const fsm::Job& job, ckron::v1::fsm::Job* out) {
+  out->ParseFromString(fsm::EncodeJob(job));
+}
+
+}  // namespace
+
+void RestoreCounter::OnRestored(LogIndex index) {
+  last_index_.store(index.value());
+  restored_.fetch_add(1);
+}
+
+ClusterService::ClusterService(ClusterServiceOptions options, LeaderClient* leader_client,
+                               LocalRaft* raft, const replica::ReplicatedState* state,
+                               const RestoreCounter* restores)
+    : options_(std::move(options)),
+      leader_client_(leader_client),
+      raft_(raft),
+      state_(state),
+      restores_(restores) {}
+
+grpc::Status ClusterService::Propose(grpc::ServerContext* context,
+                                     const ckron::v1::ProposeRequest* request,
+                                     ckron::v1::ProposeResponse* response) {
+  const absl::Time deadline =
+      std::min(absl::FromChrono(context->deadline()), absl::Now() + options_.max_propose_wait);
+  auto r = request->forwarded() ? leader_client_->ProposeLocal(request->command(), deadline)
+                                : leader_client_->Propose(request->command(), deadline);
+  if (!r.ok()) return ToGrpc(r.status());
+  response->set_outcome(std::move(r->result));
+  response->set_index(r->index.value());
+  return grpc::Status::OK;
+}
+
+grpc::Status ClusterService::GetJob(grpc::ServerContext*, const ckron::v1::GetJobRequest* request,
+                                    ckron::v1::GetJobResponse* response) {
+  auto job = state_->Read([&](const fsm::State& s) { return s.ShareJob(request->name()); });
+  if (!job) return ToGrpc(Status::NotFound("job \"" + request->name() + "\" not found"));
+  SetJob(*job, response->mutable_job());
+  return grpc::Status::OK;
+}
+
+grpc::Status ClusterService::ListJobs(grpc::ServerContext*,
+                                      const ckron::v1::ListJobsRequest* request,
+                                      ckron::v1::ListJobsResponse* response) {
+  const std::uint32_t limit =
+      request->limit() == 0 ? kDefaultListLimit : std::min(request->limit(), kMaxListLimit);
+  std::vector<std::shared_ptr<const fsm::Job>> page;
+  bool more = false;
+  // Share the jobs under the read lock; encode after releasing it.
+  state_->Read([&](const fsm::State& s) {
+    s.jobs().ForEachByNameFrom(request->start_after(), [&](const fsm::Job& job) {
+      if (job.name == request->start_after()) return true;  // strictly after
+      if (page.size() == limit) {
+        more = true;
+        return false;
+      }
+      page.push_back(s.ShareJob(job.name));
+      return true;
+    });
+  });
+  for (const auto& job : page) SetJob(*job, response->add_jobs());
+  if (more) response->set_next_start_after(page.back()->name);
+  return grpc::Status::OK;
+}
+
+grpc::Status ClusterService::GetStatus(grpc::ServerContext*, const ckron::v1::GetStatusRequest*,
+                                       ckron::v1::GetStatusResponse* r) {
+  const raft::NodeInfo info = raft_->Info();
+  r->set_node_name(options_.node_name);
+  r->set_raft_id(info.id.value());
+  r->set_state(std::string(raft::StateName(info.state)));
+  r->set_term(info.term.value());
+  if (info.leader) {
+    r->set_leader_id(info.leader->id.value());
+    r->set_leader_address(info.leader->address);
+  }
+  r->set_last_index(info.last_index.value());
+  r->set_commit_index(info.commit_index.value());
+  r->set_last_applied(info.last_applied.value());
+  r->set_snapshot_index(info.snapshot_index.value());
+  r->set_jobs(state_->Read([](const fsm::State& s) { return s.jobs().size(); }));
+  r->set_snapshots_restored(restores_->restored());
+  r->set_last_restored_index(restores_->last_index().value());
+  return grpc::Status::OK;
+}
+
+}  // namespace ckron::rpc

@@ -1,0 +1,70 @@
+// ckron.v1.Cluster (proto/ckron/v1/cluster.proto), served by server agents:
+// Propose (forwarded to the leader by rpc/leader_client.h), and local reads
+// of the replicated state (GetJob, ListJobs) and of Raft progress
+// (GetStatus). Handlers are thin: decode, one call, encode.
+//
+// Thread safety: handlers run on gRPC threads. Propose blocks its gRPC
+// thread until the command is applied or the deadline passes (at most
+// ClusterServiceOptions::max_propose_wait).
+#ifndef CKRON_RPC_CLUSTER_SERVICE_H_
+#define CKRON_RPC_CLUSTER_SERVICE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "absl/time/time.h"
+#include "ckron/v1/cluster.grpc.pb.h"
+#include "replica/replicated_state.h"
+#include "rpc/cluster_view.h"
+#include "rpc/leader_client.h"
+
+namespace ckron::rpc {
+
+// Counts snapshot restores of the replicated state for GetStatus. Add it to
+// the ReplicatedState's sinks before Raft starts. Safe for concurrent use.
+class RestoreCounter final : public replica::EventSink {
+ public:
+  void OnEvents(LogIndex, const std::vector<fsm::Event>&) override {}
+  void OnRestored(LogIndex index) override;
+  std::uint64_t restored() const { return restored_.load(); }
+  LogIndex last_index() const { return LogIndex(last_index_.load()); }
+
+ private:
+  std::atomic<std::uint64_t> restored_{0};
+  std::atomic<std::uint64_t> last_index_{0};
+};
+
+struct ClusterServiceOptions {
+  std::string node_name;  // reported by GetStatus
+  // Longest a Propose waits when the caller set no (or a longer) deadline;
+  // Dkron's Raft apply timeout.
+  absl::Duration max_propose_wait = absl::Seconds(30);
+};
+
+class ClusterService final : public ckron::v1::Cluster::Service {
+ public:
+  // Every pointer must outlive the service.
+  ClusterService(ClusterServiceOptions options, LeaderClient* leader_client, LocalRaft* raft,
+                 const replica::ReplicatedState* state, const RestoreCounter* restores);
+
+  grpc::Status Propose(grpc::ServerContext* context, const ckron::v1::ProposeRequest* request,
+                       ckron::v1::ProposeResponse* response) override;
+  grpc::Status GetJob(grpc::ServerContext* context, const ckron::v1::GetJobRequest* request,
+                      ckron::v1::GetJobResponse* response) override;
+  grpc::Status ListJobs(grpc::ServerContext* context, const ckron::v1::ListJobsRequest* request,
+                        ckron::v1::ListJobsResponse* response) override;
+  grpc::Status GetStatus(grpc::ServerContext* context, const ckron::v1::GetStatusRequest* request,
+                         ckron::v1::GetStatusResponse* response) override;
+
+ private:
+  const ClusterServiceOptions options_;
+  LeaderClient* const leader_client_;
+  LocalRaft* const raft_;
+  const replica::ReplicatedState* const state_;
+  const RestoreCounter* const restores_;
+};
+
+}  // namespace ckron::rpc
+
+#endif  // CKRON_RPC_CLUSTER_SERVICE_H_

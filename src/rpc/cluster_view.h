@@ -1,0 +1,57 @@
+// The two narrow views the RPC edge has of the node it runs in (style.md
+// §4): the local Raft server, and a directory that turns a Raft id into the
+// server's gRPC address. node/ implements them over raft::Node and the
+// gossip membership; tests implement them with fakes. Nothing in rpc/ holds
+// the node itself.
+#ifndef CKRON_RPC_CLUSTER_VIEW_H_
+#define CKRON_RPC_CLUSTER_VIEW_H_
+
+#include <future>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/ids.h"
+#include "common/status.h"
+#include "raft/types.h"
+
+namespace ckron::rpc {
+
+// The local Raft server, as raft::Node offers it (raft/raft.h has the
+// contracts: every future completes exactly once, error codes as listed
+// there).
+//
+// Thread safety: implementations are safe for concurrent use.
+class LocalRaft {
+ public:
+  virtual ~LocalRaft() = default;
+  virtual RaftId id() const = 0;
+  virtual bool IsLeader() const = 0;
+  // A hint; nullopt during elections.
+  virtual std::optional<raft::LeaderInfo> Leader() const = 0;
+  // Empty before the cluster formed.
+  virtual std::vector<raft::Server> Configuration() const = 0;
+  virtual raft::NodeInfo Info() const = 0;
+  virtual std::future<Result<raft::Applied>> Propose(std::string command) = 0;
+  virtual std::future<Status> RemoveServer(RaftId id) = 0;
+};
+
+struct ServerAddress {
+  std::string name;      // node name (gossip member name)
+  std::string rpc_addr;  // "host:port" of its gRPC server ("" if unknown)
+};
+
+// Which server a Raft id belongs to, from what gossip knows.
+//
+// Thread safety: implementations are safe for concurrent use.
+class ServerDirectory {
+ public:
+  virtual ~ServerDirectory() = default;
+  // The server member (any status) whose node name derives `id`
+  // (raft::IdFromNodeName); nullopt if gossip does not know one.
+  virtual std::optional<ServerAddress> FindServer(RaftId id) const = 0;
+};
+
+}  // namespace ckron::rpc
+
+#endif  // CKRON_RPC_CLUSTER_VIEW_H_

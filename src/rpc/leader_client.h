@@ -1,0 +1,75 @@
+// Proposes state-machine commands from any server (hop 2 of the data path,
+// docs/architecture.md): on this server when it leads, else over gRPC to the
+// leader's Cluster service, found through the leader's Raft id -> the gossip
+// member whose name derives it -> its rpc_addr tag. Leader changes,
+// elections and unreachable leaders are retried with exponential backoff
+// until the deadline. Reads never come here: they are served locally.
+//
+// Outcomes of Propose / ProposeLocal:
+//   OK                 applied; `result` is the state machine's verdict
+//                      (fsm::DecodeOutcome), which may itself be a refusal
+//   kOutcomeUnknown    some attempt may have reached the log (a leader lost
+//                      leadership after appending, a forwarded call broke in
+//                      transit or timed out) and no later attempt succeeded
+//                      before the deadline. Retry with the same command:
+//                      commands are idempotent (style.md §16).
+//   kUnavailable       no attempt reached any log before the deadline (no
+//                      leader, leader unreachable): nothing happened
+//   kInvalidArgument, kResourceExhausted, ... as raft::Node::Propose, not
+//                      retried where retrying cannot help
+//   kNotLeader         ProposeLocal only: this server does not lead
+//
+// After an unknown outcome Propose keeps retrying (the next attempt may
+// apply the command a second time; commands are idempotent), so an OK
+// answer means "applied at least once".
+//
+// Thread safety: safe for concurrent use; each call blocks its caller until
+// it has an answer or the deadline passes.
+#ifndef CKRON_RPC_LEADER_CLIENT_H_
+#define CKRON_RPC_LEADER_CLIENT_H_
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "common/status.h"
+#include "raft/types.h"
+#include "rpc/cluster_client.h"
+#include "rpc/cluster_view.h"
+
+namespace ckron::rpc {
+
+struct LeaderClientOptions {
+  // Wait before the first retry; doubled after each failed attempt up to
+  // max_backoff. Shorter finds a new leader sooner after a failover (about
+  // 0.5 s at raft-multiplier 1) at the cost of more attempts meanwhile.
+  absl::Duration initial_backoff = absl::Milliseconds(10);
+  absl::Duration max_backoff = absl::Milliseconds(250);
+};
+
+class LeaderClient {
+ public:
+  // The views and the client must outlive this object.
+  LeaderClient(LocalRaft* raft, const ServerDirectory* directory, ClusterClient* client,
+               LeaderClientOptions options = {});
+
+  // Proposes on the leader wherever it is, retrying until `deadline`.
+  Result<raft::Applied> Propose(std::string command, absl::Time deadline);
+
+  // Proposes on this server only (a forwarded request): kNotLeader, with the
+  // leader's Raft address as hint, when it does not lead. Waits until
+  // `deadline` for the apply; kOutcomeUnknown if it did not come by then.
+  Result<raft::Applied> ProposeLocal(std::string command, absl::Time deadline);
+
+ private:
+  // One attempt; never waits past `deadline`.
+  Result<raft::Applied> Attempt(const std::string& command, absl::Time deadline);
+
+  LocalRaft* const raft_;
+  const ServerDirectory* const directory_;
+  ClusterClient* const client_;
+  const LeaderClientOptions options_;
+};
+
+}  // namespace ckron::rpc
+
+#endif  // CKRON_RPC_LEADER_CLIENT_H_

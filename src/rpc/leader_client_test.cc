@@ -1,0 +1,230 @@
+// LeaderClient with fake Raft views and real gRPC between two in-process
+// "servers": local proposals, forwarding to the leader's rpc address,
+// retries while no leader is known, and the three ways a proposal can end
+// (applied, nothing happened, outcome unknown).
+#include "rpc/leader_client.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+
+#include "absl/time/clock.h"
+#include "fsm/execution_store.h"
+#include "rpc/cluster_service.h"
+#include "rpc/server.h"
+
+namespace ckron::rpc {
+namespace {
+
+// A Raft server whose answers the test scripts.
+class FakeRaft final : public LocalRaft {
+ public:
+  explicit FakeRaft(RaftId id) : id_(id) {}
+
+  void Lead(bool lead) { leading_ = lead; }
+  void SetLeader(std::optional<raft::LeaderInfo> leader) {
+    std::lock_guard lock(mu_);
+    leader_ = std::move(leader);
+  }
+  // Results of successive proposals; the last one repeats.
+  void Script(std::vector<Result<raft::Applied>> results) {
+    std::lock_guard lock(mu_);
+    script_ = std::move(results);
+  }
+  int proposals() const { return proposals_.load(); }
+  int leader_queries() const { return leader_queries_.load(); }
+  std::string last_command() const {
+    std::lock_guard lock(mu_);
+    return last_command_;
+  }
+
+  RaftId id() const override { return id_; }
+  bool IsLeader() const override { return leading_.load(); }
+  std::optional<raft::LeaderInfo> Leader() const override {
+    ++leader_queries_;
+    std::lock_guard lock(mu_);
+    if (leading_) return raft::LeaderInfo{id_, "local"};
+    return leader_;
+  }
+  std::vector<raft::Server> Configuration() const override { return {}; }
+  raft::NodeInfo Info() const override { return {}; }
+  std::future<Result<raft::Applied>> Propose(std::string command) override {
+    std::lock_guard lock(mu_);
+    std::promise<Result<raft::Applied>> p;
+    const int n = proposals_++;
+    last_command_ = command;
+    if (!leading_) {
+      p.set_value(Status::NotLeader(leader_ ? leader_->address : "", "not leader"));
+    } else if (script_.empty()) {
+      p.set_value(raft::Applied{LogIndex(static_cast<std::uint64_t>(n + 1)), "ok:" + command});
+    } else {
+      p.set_value(script_[std::min<std::size_t>(static_cast<std::size_t>(n), script_.size() - 1)]);
+    }
+    return p.get_future();
+  }
+  std::future<Status> RemoveServer(RaftId) override {
+    std::promise<Status> p;
+    p.set_value(OkStatus());
+    return p.get_future();
+  }
+
+ private:
+  const RaftId id_;
+  std::atomic<bool> leading_{false};
+  std::atomic<int> proposals_{0};
+  mutable std::atomic<int> leader_queries_{0};
+  mutable std::mutex mu_;
+  std::optional<raft::LeaderInfo> leader_;
+  std::vector<Result<raft::Applied>> script_;
+  std::string last_command_;
+};
+
+class FakeDirectory final : public ServerDirectory {
+ public:
+  void Add(RaftId id, std::string name, std::string rpc_addr) {
+    std::lock_guard lock(mu_);
+    servers_[id] = {std::move(name), std::move(rpc_addr)};
+  }
+  std::optional<ServerAddress> FindServer(RaftId id) const override {
+    std::lock_guard lock(mu_);
+    auto it = servers_.find(id);
+    if (it == servers_.end()) return std::nullopt;
+    return it->second;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<RaftId, ServerAddress> servers_;
+};
+
+// A server with its own fake Raft, serving Cluster on 127.0.0.1.
+struct TestServer {
+  explicit TestServer(RaftId id)
+      : raft(id),
+        state(&store),
+        leader_client(&raft, &directory, &client),
+        service({.node_name = "n" + std::to_string(id.value())}, &leader_client, &raft, &state,
+                &restores) {
+    auto s = RpcServer::Start({.address = "127.0.0.1:0"}, {&service});
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    server = std::move(*s);
+  }
+  std::string address() const { return server->address(); }
+
+  FakeRaft raft;
+  FakeDirectory directory;
+  ClusterClient client;
+  fsm::MemoryExecutionStore store;
+  replica::ReplicatedState state;
+  RestoreCounter restores;
+  LeaderClient leader_client;
+  ClusterService service;
+  std::unique_ptr<RpcServer> server;
+};
+
+absl::Time Soon() {
+  return absl::Now() + absl::Seconds(10);
+}
+
+TEST(LeaderClient, ProposesLocallyWhenLeading) {
+  TestServer a(RaftId(1));
+  a.raft.Lead(true);
+  auto r = a.leader_client.Propose("cmd", Soon());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->result, "ok:cmd");
+  EXPECT_EQ(a.raft.proposals(), 1);
+}
+
+TEST(LeaderClient, FollowerForwardsToTheLeadersRpcAddress) {
+  TestServer follower(RaftId(1)), leader(RaftId(2));
+  leader.raft.Lead(true);
+  follower.raft.SetLeader(raft::LeaderInfo{RaftId(2), "127.0.0.1:8190"});
+  follower.directory.Add(RaftId(2), "n2", leader.address());
+  auto r = follower.leader_client.Propose("cmd", Soon());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->result, "ok:cmd");
+  EXPECT_EQ(follower.raft.proposals(), 0);
+  EXPECT_EQ(leader.raft.proposals(), 1);
+
+  // A client may send to the follower's Cluster service: same path.
+  auto via_rpc = ClusterClient().Propose(follower.address(), "cmd2", false, Soon());
+  ASSERT_TRUE(via_rpc.ok()) << via_rpc.status().ToString();
+  EXPECT_EQ(via_rpc->result, "ok:cmd2");
+}
+
+TEST(LeaderClient, ForwardedProposalIsNotForwardedAgain) {
+  TestServer a(RaftId(1)), b(RaftId(2));
+  // Each believes the other leads: a forwarded request must not bounce back.
+  a.raft.SetLeader(raft::LeaderInfo{RaftId(2), "b"});
+  b.raft.SetLeader(raft::LeaderInfo{RaftId(1), "a"});
+  a.directory.Add(RaftId(2), "n2", b.address());
+  b.directory.Add(RaftId(1), "n1", a.address());
+  auto r = a.leader_client.Propose("cmd", absl::Now() + absl::Milliseconds(300));
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable) << r.status().ToString();
+  EXPECT_GT(b.raft.proposals(), 0);  // b was asked, locally only
+  EXPECT_EQ(a.raft.proposals(), 0);  // and never sent it back to a
+}
+
+TEST(LeaderClient, RetriesUntilALeaderAppears) {
+  TestServer a(RaftId(1));
+  std::thread elect([&] {
+    // The election ends while the client is retrying (it asks for the
+    // leader once per attempt).
+    while (a.raft.leader_queries() < 3) std::this_thread::yield();
+    a.raft.Lead(true);
+  });
+  auto r = a.leader_client.Propose("cmd", Soon());
+  elect.join();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+}
+
+TEST(LeaderClient, NoLeaderBeforeTheDeadlineMeansNothingHappened) {
+  TestServer a(RaftId(1));
+  auto r = a.leader_client.Propose("cmd", absl::Now() + absl::Milliseconds(100));
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable) << r.status().ToString();
+}
+
+TEST(LeaderClient, AnUnknownOutcomeIsReportedWhenNoLaterAttemptConfirms) {
+  TestServer a(RaftId(1));
+  a.raft.Lead(true);
+  a.raft.Script({Status::OutcomeUnknown("leadership lost after append"),
+                 Status::ResourceExhausted("queue full")});
+  auto r = a.leader_client.Propose("cmd", absl::Now() + absl::Milliseconds(200));
+  EXPECT_EQ(r.status().code(), StatusCode::kOutcomeUnknown) << r.status().ToString();
+}
+
+TEST(LeaderClient, AnUnknownOutcomeFollowedBySuccessIsSuccess) {
+  TestServer a(RaftId(1));
+  a.raft.Lead(true);
+  a.raft.Script({Status::OutcomeUnknown("lost"), raft::Applied{LogIndex(7), "done"}});
+  auto r = a.leader_client.Propose("cmd", Soon());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->index, LogIndex(7));
+}
+
+TEST(LeaderClient, RefusalsThatRetryingCannotFixReturnAtOnce) {
+  TestServer a(RaftId(1));
+  a.raft.Lead(true);
+  a.raft.Script({Status::InvalidArgument("command too large")});
+  auto r = a.leader_client.Propose("cmd", Soon());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(a.raft.proposals(), 1);
+}
+
+TEST(LeaderClient, AnUnreachableLeaderMayHaveReceivedIt) {
+  TestServer a(RaftId(1));
+  a.raft.SetLeader(raft::LeaderInfo{RaftId(2), "b"});
+  {
+    // A port that was just closed: nobody listens there.
+    TestServer gone(RaftId(3));
+    a.directory.Add(RaftId(2), "n2", gone.address());
+  }
+  auto r = a.leader_client.Propose("cmd", absl::Now() + absl::Milliseconds(300));
+  // gRPC cannot tell "refused" from "broke after sending": conservatively unknown.
+  EXPECT_EQ(r.status().code(), StatusCode::kOutcomeUnknown) << r.status().ToString();
+}
+
+}  // namespace
+}  // namespace ckron::rpc

@@ -624,3 +624,16 @@ TEST(Determinism, SameLogSameState) {
 
 }  // namespace
 }  // namespace ckron::fsm
+
+namespace ckron::fsm {
+namespace {
+
+TEST(RunExecutionId, DeterministicPerRunAndDistinctAcrossAttemptsAndNodes) {
+  EXPECT_EQ(RunExecutionId(1700000000000000000, 1, "n1"), "1700000000000000000-n1");
+  EXPECT_EQ(RunExecutionId(1700000000000000000, 3, "n1"), "1700000000000000002-n1");
+  EXPECT_NE(RunExecutionId(5, 1, "n1"), RunExecutionId(5, 1, "n2"));
+  EXPECT_EQ(RunExecutionId(5, 2, "n1"), RunExecutionId(5, 2, "n1"));
+}
+
+}  // namespace
+}  // namespace ckron::fsm

@@ -100,6 +100,12 @@ struct Execution {
 // Dkron's execution id: "<started_at unix nanos>-<node_name>".
 std::string ExecutionKey(absl::Time started_at, const std::string& node_name);
 
+// The id of one run (job, group, node, attempt), chosen by the leader when
+// it dispatches: "<group + attempt - 1>-<node_name>", Dkron's id shape. It is
+// deterministic, so a run re-dispatched by a new leader keeps its id and the
+// agent, which refuses a second start of an id, never runs it twice.
+std::string RunExecutionId(std::int64_t group, std::uint32_t attempt, const std::string& node_name);
+
 }  // namespace ckron::fsm
 
 #endif  // CKRON_FSM_JOB_H_

@@ -16,6 +16,7 @@ declare -A allowed=(
   [config]="common config cron"
   [membership]="common membership"
   [executor]="common executor"
+  [processor]="common fsm processor"
   [raft]="common raft"
   [fsm]="common cron fsm"
   [storage]="common fsm storage"

@@ -1,0 +1,9 @@
+#include "processor/processor.h"
+
+namespace ckron::processor {
+
+Status Processor::Validate(const ProcessorConfig& /*config*/) const {
+  return OkStatus();
+}
+
+}  // namespace ckron::processor

@@ -22,6 +22,12 @@ Result<std::shared_ptr<Processor>> ProcessorRegistry::Find(std::string_view name
   return it->second;
 }
 
+Status ProcessorRegistry::Validate(std::string_view name, const ProcessorConfig& config) const {
+  Result<std::shared_ptr<Processor>> processor = Find(name);
+  if (!processor.ok()) return OkStatus();  // unknown: reported when executions are processed
+  return (*processor)->Validate(config);
+}
+
 std::vector<std::string> ProcessorRegistry::Names() const {
   std::lock_guard lock(mu_);
   std::vector<std::string> names;

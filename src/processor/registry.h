@@ -28,6 +28,12 @@ class ProcessorRegistry {
   // Errors: kNotFound for a name nobody registered.
   Result<std::shared_ptr<Processor>> Find(std::string_view name) const;
 
+  // Validates a job's config for the named processor. A name not
+  // registered here is OK, as Dkron's API accepts any name: the pipeline
+  // logs "not found" when the job's executions are processed. Errors: as
+  // the processor's Validate().
+  Status Validate(std::string_view name, const ProcessorConfig& config) const;
+
   // Registered names, sorted.
   std::vector<std::string> Names() const;
 

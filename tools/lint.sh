@@ -17,6 +17,7 @@ declare -A allowed=(
   [membership]="common membership"
   [executor]="common executor"
   [processor]="common fsm processor"
+  [admission]="admission common executor fsm processor"
   [raft]="common raft"
   [fsm]="common cron fsm"
   [storage]="common fsm storage"

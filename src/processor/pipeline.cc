@@ -1,5 +1,7 @@
 #include "processor/pipeline.h"
 
+#include <exception>
+#include <string>
 #include <utility>
 
 #include "common/log.h"
@@ -21,7 +23,15 @@ fsm::Execution Pipeline::Process(const fsm::Job& job, fsm::Execution execution) 
     }
     ProcessorConfig config = job_config;
     config[kReportingNodeKey] = node_name_;
-    Result<fsm::Execution> processed = (*processor)->Process(execution, config);
+    Result<fsm::Execution> processed = Status::Internal("processor did not return");
+    try {
+      processed = (*processor)->Process(execution, config);
+    } catch (const std::exception& e) {
+      // A processor is code ckron does not control the errors of (a
+      // future plugin host, a library that throws): it must not take the
+      // leader's result path down.
+      processed = Status::Internal(std::string("threw: ") + e.what());
+    }
     if (!processed.ok()) {
       errors_.fetch_add(1, std::memory_order_relaxed);
       logging::Get("processor")

@@ -26,6 +26,7 @@ class Pipeline {
   // config plus reporting_node) on `execution` and returns what to store.
   // Never fails as a call: a processor error is logged (and counted) and
   // the execution passes on unchanged.
+  // A processor that throws a std::exception counts as one that failed.
   fsm::Execution Process(const fsm::Job& job, fsm::Execution execution) const;
 
   // Processor runs that failed (unknown name or an error) since construction.

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,14 @@ class FailingProcessor final : public Processor {
                                  const ProcessorConfig& /*config*/) const override {
     execution.output = "clobbered";
     return Status::Unavailable("sink down");
+  }
+};
+
+class ThrowingProcessor final : public Processor {
+ public:
+  Result<fsm::Execution> Process(fsm::Execution /*execution*/,
+                                 const ProcessorConfig& /*config*/) const override {
+    throw std::runtime_error("boom");
   }
 };
 
@@ -99,14 +108,15 @@ TEST(Pipeline, UnknownAndFailingProcessorsAreSkippedAndCounted) {
   ProcessorRegistry registry;
   auto tag = std::make_shared<TagProcessor>("t");
   ASSERT_TRUE(registry.Register("b-fails", std::make_shared<FailingProcessor>()).ok());
-  ASSERT_TRUE(registry.Register("c-tag", tag).ok());
+  ASSERT_TRUE(registry.Register("c-throws", std::make_shared<ThrowingProcessor>()).ok());
+  ASSERT_TRUE(registry.Register("d-tag", tag).ok());
   Pipeline pipeline(&registry, "leader-1");
 
-  fsm::Execution out =
-      pipeline.Process(Job({{"a-missing", {}}, {"b-fails", {}}, {"c-tag", {}}}), Finished());
+  fsm::Execution out = pipeline.Process(
+      Job({{"a-missing", {}}, {"b-fails", {}}, {"c-throws", {}}, {"d-tag", {}}}), Finished());
 
   EXPECT_EQ(out.output, "out[t]");  // the failure's change was dropped; later ones ran
-  EXPECT_EQ(pipeline.errors(), 2u);
+  EXPECT_EQ(pipeline.errors(), 3u);
 }
 
 TEST(Pipeline, BuiltinLogProcessorReplacesOutputUnlessForwarding) {

@@ -70,6 +70,28 @@ Result<fsm::Job> ClusterClient::GetJob(const std::string& address, const std::st
   return JobFromProto(resp.job());
 }
 
+Result<std::vector<fsm::Execution>> ClusterClient::ListExecutions(const std::string& address,
+                                                                  const std::string& job_name,
+                                                                  bool with_output,
+                                                                  absl::Time deadline) {
+  auto stub = ckron::v1::Cluster::NewStub(Channel(address));
+  grpc::ClientContext ctx;
+  SetDeadline(ctx, deadline);
+  ckron::v1::ListExecutionsRequest req;
+  req.set_job_name(job_name);
+  req.set_with_output(with_output);
+  ckron::v1::ListExecutionsResponse resp;
+  const grpc::Status s = stub->ListExecutions(&ctx, req, &resp);
+  if (!s.ok()) return FromGrpc(s, address);
+  std::vector<fsm::Execution> out;
+  out.reserve(static_cast<std::size_t>(resp.executions_size()));
+  for (const auto& e : resp.executions()) {
+    CKRON_ASSIGN_OR_RETURN(fsm::Execution x, fsm::DecodeExecution(e.SerializeAsString()));
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
 Result<JobPage> ClusterClient::ListJobs(const std::string& address, const std::string& start_after,
                                         std::uint32_t limit, absl::Time deadline) {
   auto stub = ckron::v1::Cluster::NewStub(Channel(address));

@@ -65,6 +65,10 @@ class ClusterClient {
   Result<JobPage> ListJobs(const std::string& address, const std::string& start_after,
                            std::uint32_t limit, absl::Time deadline);
   Result<ServerStatus> GetStatus(const std::string& address, absl::Time deadline);
+  // One job's executions, oldest first. kNotFound when the job is absent.
+  Result<std::vector<fsm::Execution>> ListExecutions(const std::string& address,
+                                                     const std::string& job_name, bool with_output,
+                                                     absl::Time deadline);
 
  private:
   std::shared_ptr<grpc::Channel> Channel(const std::string& address);

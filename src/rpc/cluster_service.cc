@@ -55,6 +55,22 @@ grpc::Status ClusterService::GetJob(grpc::ServerContext*, const ckron::v1::GetJo
   return grpc::Status::OK;
 }
 
+grpc::Status ClusterService::ListExecutions(grpc::ServerContext*,
+                                            const ckron::v1::ListExecutionsRequest* request,
+                                            ckron::v1::ListExecutionsResponse* response) {
+  const bool exists =
+      state_->Read([&](const fsm::State& s) { return s.FindJob(request->job_name()) != nullptr; });
+  if (!exists) return ToGrpc(Status::NotFound("job \"" + request->job_name() + "\" not found"));
+  // The store is safe for concurrent readers; at most 100 records per job.
+  const fsm::ExecutionStore* store =
+      state_->Read([](const fsm::State& s) { return &s.executions(); });
+  store->Scan(request->job_name(), request->with_output(), [&](const fsm::Execution& e) {
+    response->add_executions()->ParseFromString(fsm::EncodeExecution(e));
+    return true;
+  });
+  return grpc::Status::OK;
+}
+
 grpc::Status ClusterService::ListJobs(grpc::ServerContext*,
                                       const ckron::v1::ListJobsRequest* request,
                                       ckron::v1::ListJobsResponse* response) {

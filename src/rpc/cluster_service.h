@@ -1,6 +1,6 @@
 // ckron.v1.Cluster (proto/ckron/v1/cluster.proto), served by server agents:
 // Propose (forwarded to the leader by rpc/leader_client.h), and local reads
-// of the replicated state (GetJob, ListJobs) and of Raft progress
+// of the replicated state (GetJob, ListJobs, ListExecutions) and of Raft progress
 // (GetStatus). Handlers are thin: decode, one call, encode.
 //
 // Thread safety: handlers run on gRPC threads. Propose blocks its gRPC
@@ -56,6 +56,9 @@ class ClusterService final : public ckron::v1::Cluster::Service {
                         ckron::v1::ListJobsResponse* response) override;
   grpc::Status GetStatus(grpc::ServerContext* context, const ckron::v1::GetStatusRequest* request,
                          ckron::v1::GetStatusResponse* response) override;
+  grpc::Status ListExecutions(grpc::ServerContext* context,
+                              const ckron::v1::ListExecutionsRequest* request,
+                              ckron::v1::ListExecutionsResponse* response) override;
 
  private:
   const ClusterServiceOptions options_;

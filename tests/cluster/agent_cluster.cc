@@ -231,6 +231,10 @@ Status AgentCluster::PutJob(int i, const std::string& name, milliseconds timeout
   job.schedule = "@every 1h";
   job.executor = "shell";
   job.executor_config = {{"command", "true"}};
+  return PutJob(i, job, timeout);
+}
+
+Status AgentCluster::PutJob(int i, const fsm::Job& job, milliseconds timeout) const {
   auto r = client_.Propose(rpc_addr(i), replica::EncodeCommand(absl::Now(), fsm::PutJob{job}),
                            /*forwarded=*/false, In(timeout));
   if (!r.ok()) return r.status();
@@ -239,6 +243,11 @@ Status AgentCluster::PutJob(int i, const std::string& name, milliseconds timeout
 
 Result<fsm::Job> AgentCluster::GetJob(int i, const std::string& name) const {
   return client_.GetJob(rpc_addr(i), name, In(5s));
+}
+
+Result<std::vector<fsm::Execution>> AgentCluster::Executions(int i, const std::string& name,
+                                                             bool with_output) const {
+  return client_.ListExecutions(rpc_addr(i), name, with_output, In(10s));
 }
 
 Result<std::set<std::string>> AgentCluster::JobNames(int i) const {

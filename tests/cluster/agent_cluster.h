@@ -94,7 +94,12 @@ class AgentCluster {
   // Proposes PutJob{name} through agent i's Cluster service (forwarded to
   // the leader). OK only when the job is committed and applied.
   Status PutJob(int i, const std::string& name, milliseconds timeout = 20s) const;
+  // The same with a whole job (schedule, executor, tags, ...).
+  Status PutJob(int i, const fsm::Job& job, milliseconds timeout = 20s) const;
   Result<fsm::Job> GetJob(int i, const std::string& name) const;
+  // Job `name`'s executions as agent i has them applied, oldest first.
+  Result<std::vector<fsm::Execution>> Executions(int i, const std::string& name,
+                                                 bool with_output = false) const;
   // Every job name agent i has applied.
   Result<std::set<std::string>> JobNames(int i) const;
 

@@ -1,0 +1,260 @@
+// The leader's "where and how often" (hops 6 and 11 of the data path,
+// docs/architecture.md; dkron-spec §4): turns due fires into recorded fires
+// and recorded runs into executions on agents.
+//
+//   fires      (FireSink, scheduler thread) pause and concurrency policy
+//              against the replicated state, targets from the alive
+//              members of the leader's region, then RecordFire, one
+//              proposal per fire but all of a batch in flight at once (Raft
+//              group-commits them). A refused fire (kAlreadyExists: already
+//              recorded) is fine: the state machine never records it twice.
+//   runs       (dispatch loop thread) every pending run of the state (the
+//              RunPending events, and all of them when leadership begins)
+//              is opened on its node with AgentRunner.Run under its
+//              deterministic id fsm::RunExecutionId(group, attempt, node);
+//              the stream's `started` commits ExecutionStarted with a
+//              lease. A node that cannot be reached or refuses before
+//              `started` is retried a few times within dispatch_timeout,
+//              then the run is committed as a failed execution naming the
+//              node and the reason (the state machine then schedules the
+//              job's retry, semantics §4.3). Results do not come through
+//              the stream: agents report them (Executions.Report).
+//   leases     running executions whose lease passed are committed as
+//              failed ("execution lost"), so `forbid` jobs never stay stuck.
+//   dependents each FirePending becomes the child's RecordFire.
+//
+// Fencing: Start(term) and Stop() bracket one leadership term. Every
+// dispatch and every proposal first checks Proposer::Leads(term); when Stop
+// returns, no stream is open, no timer is left and nothing more is sent.
+//
+// Thread safety: safe for concurrent use. OnEvents/OnRestored never block
+// (the raft loop thread calls them). OnFires blocks its caller (the
+// scheduler thread) until the batch's fires are applied, which paces the
+// scheduler to Raft. RunNow blocks until its fire is applied.
+#ifndef CKRON_DISPATCHER_DISPATCHER_H_
+#define CKRON_DISPATCHER_DISPATCHER_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <queue>
+#include <random>
+#include <set>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "common/ids.h"
+#include "common/status.h"
+#include "dispatcher/agent_calls.h"
+#include "dispatcher/live_output.h"
+#include "dispatcher/proposer.h"
+#include "fsm/commands.h"
+#include "replica/replicated_state.h"
+#include "scheduler/scheduler_loop.h"
+
+namespace ckron::dispatcher {
+
+struct DispatcherOptions {
+  // The leader's region: only its alive members run jobs (dkron-spec §4.2).
+  std::string region;
+  // How long a started execution stays "running" without a renewal (agents
+  // renew every lease/3). Shorter detects a dead node sooner; longer
+  // tolerates longer pauses of a busy agent.
+  absl::Duration lease = absl::Seconds(30);
+  // How long a run may take to start on its node (the agent's `started`)
+  // before it is committed as failed. Attempts within it are spaced by
+  // dispatch_retry_interval; at most dispatch_attempts.
+  absl::Duration dispatch_timeout = absl::Seconds(10);
+  absl::Duration dispatch_retry_interval = absl::Seconds(1);
+  int dispatch_attempts = 3;
+  // After a failure or an expired lease was proposed, look again this much
+  // later (in case the proposal did not commit).
+  absl::Duration recheck_interval = absl::Seconds(5);
+  // Deadline of an AgentRunner.Cancel call (concurrency `replace`).
+  absl::Duration cancel_timeout = absl::Seconds(5);
+  // Live output kept per running execution (LiveOutput).
+  std::size_t live_output_bytes = 64 * 1024;
+  // Events queued for the dispatch loop before it falls back to rescanning
+  // the state (bounds memory; the raft loop never waits).
+  std::size_t max_queued_events = 1'000'000;
+  // The loop re-reads the clock at least this often (with a ManualClock in
+  // tests, lower it).
+  absl::Duration max_sleep = absl::Seconds(1);
+  // Seed of the target sampling (dkron-spec §4.2 "value:count"); 0 = random.
+  std::uint64_t seed = 0;
+};
+
+// Counters for metrics and tests. Safe to read at any time.
+struct DispatcherStats {
+  std::uint64_t fires_recorded = 0;   // RecordFire applied
+  std::uint64_t fires_skipped = 0;    // paused, disabled or forbid
+  std::uint64_t runs_dispatched = 0;  // Run streams opened
+  std::uint64_t runs_failed = 0;      // failed before `started` (proposed)
+  std::uint64_t leases_expired = 0;   // "execution lost" proposed
+  std::uint64_t cancels_sent = 0;     // AgentRunner.Cancel for `replace`
+};
+
+class Dispatcher final : public scheduler::FireSink, private RunObserver {
+ public:
+  // Every pointer must outlive the dispatcher.
+  Dispatcher(DispatcherOptions options, const replica::ReplicatedState* state, Proposer* proposer,
+             const MemberView* members, const Clock* clock);
+  ~Dispatcher() override;  // Stop()
+
+  // This server leads `term` and has applied everything committed before:
+  // queues every pending run, running lease and pending dependent fire of
+  // the state, and starts the dispatch loop. REQUIRES: stopped.
+  void Start(Term term);
+  // Leadership ended: stops the loop, cancels every open stream, drops all
+  // timers and live output. When it returns nothing more is sent or
+  // proposed. Idempotent.
+  void Stop();
+
+  // scheduler::FireSink. Skipped while stopped.
+  void OnFires(std::vector<scheduler::FireIntent> fires) override;
+
+  // What an applied entry changed (replica::EventSink); ignored while
+  // stopped. Never blocks.
+  void OnEvents(const std::vector<fsm::Event>& events);
+  // The state was replaced by a snapshot: rescan it.
+  void OnRestored();
+
+  // Runs a job now (the API's POST /v1/jobs/{job}/run): records a manual
+  // fire on the selected targets and returns once it is applied.
+  // Concurrency `forbid` is honoured unless `force`.
+  // Errors: kNotLeader (this server does not lead, or the dispatcher is
+  // stopped), kNotFound (no such job), kFailedPrecondition (forbid and the
+  // job is running or about to), kTimeout (not applied by `deadline`; it
+  // may still be), and the Proposer's errors.
+  Status RunNow(const std::string& job_name, bool force, absl::Time deadline);
+
+  // The live output of an execution streaming to this leader; nullopt when
+  // it is not (finished, elsewhere, or this server does not lead).
+  std::optional<std::string> LiveOutputOf(const std::string& job_name,
+                                          const std::string& execution_id) const;
+
+  DispatcherStats stats() const;
+
+ private:
+  // --- Messages to the dispatch loop (dispatcher.cc) ---
+  struct Rescan {};
+  struct StreamStarted {
+    fsm::RunKey key;
+    absl::Time started_at;
+  };
+  struct StreamFinished {  // `finished` before `started`: a failed start
+    fsm::RunKey key;
+    fsm::Execution execution;
+  };
+  struct StreamClosed {
+    fsm::RunKey key;
+    std::uint64_t stream;
+    Status status;
+  };
+  using Message = std::variant<fsm::RunPending, fsm::FirePending, fsm::ExecutionStartedEvent,
+                               Rescan, StreamStarted, StreamFinished, StreamClosed>;
+
+  // Dependent fires whose proposal completed, filled by Proposer callbacks
+  // (which may run after the dispatcher is gone, hence shared).
+  struct SettledChildFires {
+    std::mutex mu;
+    std::vector<std::pair<std::string, std::int64_t>> keys;  // guarded by mu
+    std::uint64_t recorded = 0;                              // guarded by mu
+  };
+
+  // --- Timers of the dispatch loop ---
+  enum class TimerKind { kDispatch, kStartDeadline, kLease };
+  struct Timer {
+    absl::Time at;
+    TimerKind kind;
+    fsm::RunKey run;                              // kDispatch, kStartDeadline
+    std::pair<std::string, std::string> running;  // kLease: (job, execution id)
+    bool operator>(const Timer& o) const { return at > o.at; }
+  };
+
+  // A run this leader is starting. Loop thread only.
+  struct Dispatch {
+    absl::Time deadline;       // fail it if not started by then
+    int attempts = 0;          // streams opened
+    std::uint64_t stream = 0;  // open stream, 0 = none
+    bool started = false;      // the agent said `started`
+    bool settled = false;      // a result was proposed from the stream
+    bool timed_out = false;    // the open stream was cancelled at the deadline
+    std::string last_error;
+  };
+
+  // RunObserver (gRPC threads).
+  void OnRunStarted(const fsm::RunKey& key, absl::Time started_at, bool duplicate) override;
+  void OnRunOutput(const fsm::RunKey& key, std::string_view chunk) override;
+  void OnRunFinished(const fsm::RunKey& key, fsm::Execution execution) override;
+  void OnRunClosed(const fsm::RunKey& key, std::uint64_t stream, Status status) override;
+
+  // Queues a message for the loop; false when stopped.
+  bool Post(Message m);
+  void RunDispatchLoop();
+  void Handle(Message& m);  // loop thread
+  void FireTimer(const Timer& t);
+  void DrainSettledChildFires();  // loop thread
+  void ScanState();               // loop thread: every pending run, lease and child fire
+  void TryDispatch(const fsm::RunKey& key);
+  void AttemptFailed(const fsm::RunKey& key, const std::string& reason);
+  void FailRun(const fsm::RunKey& key, const std::string& reason);
+  void CheckLease(const std::pair<std::string, std::string>& running);
+  void FireChild(const fsm::FirePending& fire);  // fires.cc
+  std::optional<std::string> RpcAddrOf(const std::string& node);
+  void PushTimer(Timer t) { timers_.push(std::move(t)); }
+  bool Leads() const { return proposer_->Leads(term_); }
+  // Proposes without waiting; failures are logged with `what`.
+  void ProposeAndLog(fsm::Command command, std::string what);
+
+  // fires.cc: whether a job has a running execution or a pending run
+  // (concurrency `forbid`, semantics §4.4).
+  static bool Busy(const fsm::State& s, const std::string& job_name);
+  std::vector<Candidate> AliveMembers() const { return members_->Alive(options_.region); }
+  // The job's targets among `alive` (dkron-spec §4.2).
+  std::vector<std::string> Targets(const fsm::Job& job, const std::vector<Candidate>& alive);
+  // The current term, or nullopt while stopped (any thread).
+  std::optional<Term> CurrentTerm() const;
+
+  const DispatcherOptions options_;
+  const replica::ReplicatedState* const state_;
+  Proposer* const proposer_;
+  const MemberView* const members_;
+  const Clock* const clock_;
+  LiveOutput live_;
+  AgentCalls calls_;
+
+  // This class behaves like a monitor: mu_ guards everything below it up
+  // to the loop-thread-only section.
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  bool running_ = false;
+  bool stop_ = false;
+  Term term_;  // the term of the current Start; read without mu_ by the loop
+  std::vector<Message> inbox_;
+  bool rescan_ = false;  // the inbox overflowed: rescan the state instead
+  DispatcherStats stats_;
+  std::mt19937_64 rng_;  // target sampling (fires and RunNow)
+  std::thread thread_;
+  const std::shared_ptr<SettledChildFires> settled_ = std::make_shared<SettledChildFires>();
+
+  // Loop thread only (the loop is not running outside Start..Stop).
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  std::map<fsm::RunKey, Dispatch> dispatches_;
+  std::set<std::pair<std::string, std::int64_t>> child_fires_;  // proposed, not settled
+  std::optional<std::map<std::string, std::string>> addrs_;     // node -> rpc_addr, per wakeup
+};
+
+}  // namespace ckron::dispatcher
+
+#endif  // CKRON_DISPATCHER_DISPATCHER_H_

@@ -16,6 +16,7 @@ declare -A allowed=(
   [config]="common config cron"
   [membership]="common membership"
   [executor]="common executor"
+  [agent]="common agent executor fsm membership rpc"
   [processor]="common fsm processor"
   [admission]="admission common executor fsm processor"
   [raft]="common raft"

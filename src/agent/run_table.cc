@@ -1,0 +1,212 @@
+#include "agent/run_table.h"
+
+#include <system_error>
+#include <utility>
+
+#include "common/log.h"
+#include "executor/executor.h"
+
+namespace ckron::agent {
+
+struct RunTable::Entry {
+  RunSpec spec;
+  absl::Time started_at;
+  std::stop_source stop;  // Cancel() and Runner's shutdown stop the run
+  std::thread thread;     // guarded by the table's mu_
+
+  std::mutex mu;  // guards the two below; observers are called with it held
+  std::vector<std::shared_ptr<RunObserver>> observers;
+  bool done = false;  // the result has been taken; no more observers
+};
+
+RunTable::RunTable(executor::Runner* runner, ResultSink* sink, RunTableOptions options)
+    : runner_(runner), sink_(sink), options_(std::move(options)) {
+  CKRON_CHECK(runner_ != nullptr && sink_ != nullptr && options_.clock != nullptr);
+  CKRON_CHECK(!options_.node_name.empty());
+}
+
+RunTable::~RunTable() {
+  {
+    std::unique_lock lock(mu_);
+    shutting_down_ = true;
+    threads_done_.wait(lock, [this] { return active_threads_ == 0; });
+  }
+  JoinFinishedThreads();
+}
+
+Result<StartOutcome> RunTable::Start(RunSpec spec, std::shared_ptr<RunObserver> observer) {
+  if (spec.execution_id.empty()) return Status::InvalidArgument("execution id is empty");
+  if (spec.job.name.empty()) return Status::InvalidArgument("job name is empty");
+  JoinFinishedThreads();
+  const absl::Time now = options_.clock->Now();
+  std::lock_guard lock(mu_);
+  Forget(now);
+  if (auto it = running_.find(spec.execution_id); it != running_.end()) {
+    const std::shared_ptr<Entry>& entry = it->second;
+    if (observer) {
+      std::lock_guard entry_lock(entry->mu);
+      // Not done: Finish() erases from running_ (under mu_) before it takes
+      // the observers.
+      CKRON_CHECK(!entry->done);
+      entry->observers.push_back(std::move(observer));
+    }
+    return StartOutcome{.started_at = entry->started_at, .duplicate = true};
+  }
+  if (auto it = recent_.find(spec.execution_id); it != recent_.end()) {
+    return StartOutcome{.started_at = it->second.execution.started_at,
+                        .duplicate = true,
+                        .finished = it->second.execution};
+  }
+  if (shutting_down_) return Status::Unavailable("node is shutting down: no new executions");
+  if (running_.size() >= options_.max_running) {
+    return Status::ResourceExhausted(std::to_string(running_.size()) +
+                                     " executions are running on this node, the most allowed");
+  }
+  auto entry = std::make_shared<Entry>();
+  entry->spec = std::move(spec);
+  entry->started_at = now;
+  if (observer) entry->observers.push_back(std::move(observer));
+  running_.emplace(entry->spec.execution_id, entry);
+  try {
+    entry->thread = std::thread(&RunTable::RunThreadMain, this, entry);
+  } catch (const std::system_error& e) {
+    running_.erase(entry->spec.execution_id);
+    return Status::ResourceExhausted(std::string("cannot start an execution thread: ") + e.what());
+  }
+  ++active_threads_;
+  return StartOutcome{.started_at = now, .duplicate = false};
+}
+
+void RunTable::RunThreadMain(std::shared_ptr<Entry> entry) {
+  const RunSpec& spec = entry->spec;
+  const executor::ExecuteRequest request{.job_name = JobName(spec.job.name),
+                                         .execution_id = ExecutionId(spec.execution_id),
+                                         .config = spec.job.executor_config};
+  const executor::OutputSink sink = [&entry](std::string_view chunk) {
+    std::lock_guard lock(entry->mu);
+    for (const auto& observer : entry->observers) observer->OnOutput(chunk);
+  };
+  Result<executor::ExecutionResult> ran =
+      runner_->Run(spec.job.executor, request, sink, entry->stop.get_token());
+  // This table is the only caller of the runner and never starts an id twice.
+  CKRON_CHECK_MSG(ran.ok() || ran.status().code() != StatusCode::kAlreadyExists,
+                  ran.status().ToString());
+  executor::ExecutionResult result =
+      ran.ok() ? std::move(*ran) : executor::FailedExecution(ran.status());
+  Finish(entry, fsm::Execution{.id = spec.execution_id,
+                               .job_name = spec.job.name,
+                               .started_at = entry->started_at,
+                               .finished_at = options_.clock->Now(),
+                               .success = result.success,
+                               .output = std::move(result.output),
+                               .node_name = options_.node_name,
+                               .group = spec.group,
+                               .attempt = spec.attempt});
+}
+
+void RunTable::Finish(const std::shared_ptr<Entry>& entry, fsm::Execution execution) {
+  {
+    // Atomically from running to remembered: a concurrent Start() of the
+    // same id sees one or the other.
+    std::lock_guard lock(mu_);
+    running_.erase(execution.id);
+    Remember(execution);
+  }
+  std::vector<std::shared_ptr<RunObserver>> observers;
+  {
+    std::lock_guard lock(entry->mu);
+    observers.swap(entry->observers);
+    entry->done = true;
+  }
+  // The sink first: once a stream says `finished`, the report is queued.
+  sink_->Deliver(execution);
+  for (const auto& observer : observers) observer->OnFinished(execution);
+  {
+    std::lock_guard lock(mu_);
+    finished_threads_.push_back(std::move(entry->thread));
+    --active_threads_;
+  }
+  threads_done_.notify_all();
+}
+
+void RunTable::Remember(const fsm::Execution& execution) {
+  const absl::Time now = options_.clock->Now();
+  auto [it, inserted] =
+      recent_.insert_or_assign(execution.id, Remembered{execution, now + options_.remember_for});
+  CKRON_CHECK(inserted);  // ids run once: never remembered twice
+  recent_order_.push_back(execution.id);
+  remembered_bytes_ += execution.output.size();
+  while (!recent_order_.empty() && (recent_.size() > options_.remember_count ||
+                                    remembered_bytes_ > options_.remember_bytes)) {
+    auto oldest = recent_.find(recent_order_.front());
+    remembered_bytes_ -= oldest->second.execution.output.size();
+    recent_.erase(oldest);
+    recent_order_.pop_front();
+  }
+  Forget(now);
+}
+
+void RunTable::Forget(absl::Time now) {
+  while (!recent_order_.empty()) {
+    auto oldest = recent_.find(recent_order_.front());
+    if (oldest->second.expires > now) break;
+    remembered_bytes_ -= oldest->second.execution.output.size();
+    recent_.erase(oldest);
+    recent_order_.pop_front();
+  }
+}
+
+void RunTable::JoinFinishedThreads() {
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard lock(mu_);
+    threads.swap(finished_threads_);
+  }
+  for (std::thread& t : threads) t.join();
+}
+
+Status RunTable::Cancel(const std::string& execution_id) {
+  std::lock_guard lock(mu_);
+  auto it = running_.find(execution_id);
+  if (it == running_.end()) {
+    return Status::NotFound("execution " + execution_id + " is not running on this node");
+  }
+  it->second->stop.request_stop();
+  return OkStatus();
+}
+
+std::vector<RunningInfo> RunTable::Running() const {
+  std::lock_guard lock(mu_);
+  std::vector<RunningInfo> out;
+  out.reserve(running_.size());
+  for (const auto& [id, entry] : running_) {
+    out.push_back({.execution_id = id,
+                   .job_name = entry->spec.job.name,
+                   .group = entry->spec.group,
+                   .attempt = entry->spec.attempt,
+                   .started_at = entry->started_at});
+  }
+  return out;
+}
+
+Status RunTable::Shutdown() {
+  {
+    std::lock_guard lock(mu_);
+    shutting_down_ = true;
+  }
+  // Runs that had not reached the runner yet fail with kUnavailable, and
+  // are reported as such.
+  Status stopped = runner_->Shutdown();
+  if (!stopped.ok()) {
+    logging::Get("agent")->error("run table: {}", stopped.ToString());
+    return stopped;
+  }
+  {
+    std::unique_lock lock(mu_);
+    threads_done_.wait(lock, [this] { return active_threads_ == 0; });
+  }
+  JoinFinishedThreads();
+  return OkStatus();
+}
+
+}  // namespace ckron::agent

@@ -1,0 +1,171 @@
+// The executions of this node (hop 7 of the data path, docs/architecture.md):
+// each one runs on a thread this table owns, at most once per execution id,
+// and its result goes to a ResultSink (the reporter) however its callers
+// fare. Observers (the Run streams) watch a run's output and result; any
+// number may watch one run, and one that goes away changes nothing.
+//
+// Duplicates (run.proto RunEvent.Started.duplicate): a Start for an id that
+// is running here attaches to the running execution; one for an id that
+// finished here recently gets its remembered result. Recent results are
+// kept for `remember_for`, at most `remember_count` of them and
+// `remember_bytes` of output, oldest forgotten first.
+//
+// Thread safety: safe for concurrent use. This class behaves like a monitor:
+// mu_ guards the tables below it. Observers and the sink are called on the
+// execution threads, never with mu_ held.
+#ifndef CKRON_AGENT_RUN_TABLE_H_
+#define CKRON_AGENT_RUN_TABLE_H_
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "common/status.h"
+#include "executor/runner.h"
+#include "fsm/job.h"
+
+namespace ckron::agent {
+
+// One run as the leader dispatched it (run.proto RunRequest).
+struct RunSpec {
+  fsm::Job job;  // executor, executor_config and name are used
+  std::string execution_id;
+  std::int64_t group = 0;
+  std::uint32_t attempt = 1;
+  std::uint64_t term = 0;
+};
+
+// Watches one run. Called on the execution's thread, never concurrently for
+// one observer; must not block (the executor waits meanwhile).
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  // A chunk of output, in order; valid only during the call.
+  virtual void OnOutput(std::string_view chunk) = 0;
+  // The stored result; the last call this observer gets.
+  virtual void OnFinished(const fsm::Execution& execution) = 0;
+};
+
+// Receives every execution that ran here once it has finished.
+class ResultSink {
+ public:
+  virtual ~ResultSink() = default;
+  // Called once per execution, on its thread; must not block long.
+  virtual void Deliver(fsm::Execution execution) = 0;
+};
+
+struct RunTableOptions {
+  std::string node_name;  // Execution.node_name; required
+  // Executions at once; a Start beyond it is refused. Each costs a thread
+  // and whatever the job runs, so this only guards against runaway fan-in.
+  std::size_t max_running = 4096;
+  // How long, how many and how much output of finished executions are kept
+  // to answer duplicates. More: later re-dispatches are still recognised;
+  // costs memory (up to remember_bytes of output).
+  absl::Duration remember_for = absl::Hours(1);
+  std::size_t remember_count = 10000;
+  std::size_t remember_bytes = std::size_t{64} << 20;
+  const Clock* clock = &SystemClock::Get();  // started_at, finished_at, expiry
+};
+
+// What Start() did.
+struct StartOutcome {
+  absl::Time started_at;  // of this run, or of the original for a duplicate
+  bool duplicate = false;
+  // A duplicate of a finished run: its remembered result. The observer is
+  // then not called.
+  std::optional<fsm::Execution> finished;
+};
+
+// An execution running here (run.proto RunningExecution).
+struct RunningInfo {
+  std::string execution_id;
+  std::string job_name;
+  std::int64_t group = 0;
+  std::uint32_t attempt = 1;
+  absl::Time started_at;
+};
+
+class RunTable {
+ public:
+  // `runner` and `sink` must outlive the table.
+  RunTable(executor::Runner* runner, ResultSink* sink, RunTableOptions options);
+  // Waits for every execution thread to end (call Shutdown() first, which
+  // bounds that wait).
+  ~RunTable();
+
+  RunTable(const RunTable&) = delete;
+  RunTable& operator=(const RunTable&) = delete;
+
+  // Starts `spec` on a new thread and has `observer` (may be null) watch it;
+  // or, for a duplicate id, attaches `observer` to the running execution
+  // (it sees output from now on, then the result) or returns the
+  // remembered result. A run that cannot find its executor still "runs":
+  // its result is the failure (executor::FailedExecution), delivered as any.
+  // Errors (nothing was started or remembered):
+  //   kInvalidArgument    empty execution id or job name
+  //   kUnavailable        Shutdown() has begun
+  //   kResourceExhausted  max_running executions are running
+  Result<StartOutcome> Start(RunSpec spec, std::shared_ptr<RunObserver> observer);
+
+  // Asks a running execution to stop; returns at once. Its result is then
+  // a failure. Errors: kNotFound if it is not running here.
+  Status Cancel(const std::string& execution_id);
+
+  // The executions running here now, by execution id.
+  std::vector<RunningInfo> Running() const;
+
+  // Refuses new runs, then lets the running ones finish (Runner::Shutdown:
+  // its grace, then cancellation) and waits for their threads, so every
+  // result has reached the sink when it returns OK. kTimeout if some
+  // executor ignored cancellation (their threads still run).
+  Status Shutdown();
+
+ private:
+  struct Entry;
+  struct Remembered {
+    fsm::Execution execution;
+    absl::Time expires;
+  };
+
+  void RunThreadMain(std::shared_ptr<Entry> entry);
+  void Finish(const std::shared_ptr<Entry>& entry, fsm::Execution execution);
+  void Remember(const fsm::Execution& execution);  // REQUIRES: mu_ held
+  void Forget(absl::Time now);                     // REQUIRES: mu_ held
+  void JoinFinishedThreads();                      // MUST NOT hold mu_
+
+  executor::Runner* const runner_;
+  ResultSink* const sink_;
+  const RunTableOptions options_;
+
+  mutable std::mutex mu_;
+  bool shutting_down_ = false;                             // guarded by mu_
+  std::map<std::string, std::shared_ptr<Entry>> running_;  // guarded by mu_
+  // Invariant: ids in recent_ and running_ are disjoint; recent_order_ holds
+  // recent_'s ids oldest first; remembered_bytes_ = sum of their outputs.
+  std::map<std::string, Remembered> recent_;  // guarded by mu_
+  std::deque<std::string> recent_order_;      // guarded by mu_
+  std::size_t remembered_bytes_ = 0;          // guarded by mu_
+  // Execution threads not yet joined: active_threads_ still running
+  // RunThreadMain, finished_threads_ past it (joined by the next Start(),
+  // Shutdown() or the destructor).
+  std::size_t active_threads_ = 0;             // guarded by mu_
+  std::vector<std::thread> finished_threads_;  // guarded by mu_
+  std::condition_variable threads_done_;       // notified when active_threads_ drops
+};
+
+}  // namespace ckron::agent
+
+#endif  // CKRON_AGENT_RUN_TABLE_H_

@@ -1,0 +1,99 @@
+// A test double of the servers' Executions service (run.proto): records
+// reports and lease renewals, and can be told to fail, to refuse as a
+// follower with a leader hint, or to reject reports for good.
+//
+// Thread safety: safe for concurrent use (handlers run on gRPC threads).
+#ifndef CKRON_AGENT_TESTING_FAKE_EXECUTIONS_H_
+#define CKRON_AGENT_TESTING_FAKE_EXECUTIONS_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "ckron/v1/run.grpc.pb.h"
+#include "common/status.h"
+#include "rpc/status_codec.h"
+
+namespace ckron::agent::testing {
+
+class FakeExecutions final : public ckron::v1::Executions::Service {
+ public:
+  struct Renewal {
+    std::string node_name;
+    std::vector<std::string> ids;
+  };
+
+  // The next `n` Report calls fail with `status` (then they succeed).
+  void FailReports(int n, Status status) {
+    std::lock_guard lock(mu_);
+    fail_reports_ = n;
+    failure_ = std::move(status);
+  }
+
+  grpc::Status Report(grpc::ServerContext*, const ckron::v1::ReportRequest* request,
+                      ckron::v1::ReportResponse*) override {
+    std::lock_guard lock(mu_);
+    ++report_calls_;
+    if (fail_reports_ != 0) {
+      if (fail_reports_ > 0) --fail_reports_;
+      cv_.notify_all();
+      return rpc::ToGrpc(failure_);
+    }
+    acked_.push_back(request->execution());
+    cv_.notify_all();
+    return grpc::Status::OK;
+  }
+
+  grpc::Status RenewLeases(grpc::ServerContext*, const ckron::v1::RenewLeasesRequest* request,
+                           ckron::v1::RenewLeasesResponse* response) override {
+    std::lock_guard lock(mu_);
+    Renewal r{.node_name = request->node_name(), .ids = {}};
+    for (const auto& e : request->executions()) r.ids.push_back(e.id());
+    renewals_.push_back(std::move(r));
+    response->set_lease_until_ns(1);
+    cv_.notify_all();
+    return grpc::Status::OK;
+  }
+
+  // Waits up to `timeout` for `done` (called with the lock held) to hold.
+  bool WaitFor(const std::function<bool()>& done,
+               std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, done);
+  }
+
+  // Accessors for use inside WaitFor predicates (lock held) or after.
+  const std::vector<ckron::v1::fsm::Execution>& acked() const { return acked_; }
+  const std::vector<Renewal>& renewals() const { return renewals_; }
+  int report_calls() const { return report_calls_; }
+
+  // Copies taken under the lock.
+  std::vector<ckron::v1::fsm::Execution> AckedSnapshot() {
+    std::lock_guard lock(mu_);
+    return acked_;
+  }
+  std::vector<Renewal> RenewalsSnapshot() {
+    std::lock_guard lock(mu_);
+    return renewals_;
+  }
+  int ReportCalls() {
+    std::lock_guard lock(mu_);
+    return report_calls_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int fail_reports_ = 0;  // < 0: fail forever
+  Status failure_ = Status::Unavailable("fake failure");
+  int report_calls_ = 0;
+  std::vector<ckron::v1::fsm::Execution> acked_;
+  std::vector<Renewal> renewals_;
+};
+
+}  // namespace ckron::agent::testing
+
+#endif  // CKRON_AGENT_TESTING_FAKE_EXECUTIONS_H_

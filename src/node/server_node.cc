@@ -3,13 +3,18 @@
 #include <grpcpp/grpcpp.h>
 
 #include "common/log.h"
+#include "dispatcher/raft_proposer.h"
 #include "node/formation.h"
+#include "node/scheduling.h"
 #include "node/server_members.h"
+#include "processor/pipeline.h"
+#include "processor/registry.h"
 #include "raft/raft.h"
 #include "replica/replicated_state.h"
 #include "rpc/admin_client.h"
 #include "rpc/cluster_client.h"
 #include "rpc/cluster_service.h"
+#include "rpc/executions_service.h"
 #include "rpc/leader_client.h"
 #include "rpc/raft_admin_service.h"
 #include "storage/rocks_execution_store.h"
@@ -37,6 +42,24 @@ class RaftView final : public rpc::LocalRaft {
 
  private:
   raft::Node* const node_;
+};
+
+// dispatcher::MemberView over gossip: the alive members that run jobs.
+class GossipMemberView final : public dispatcher::MemberView {
+ public:
+  explicit GossipMemberView(const membership::Membership* members) : members_(members) {}
+  std::vector<dispatcher::Candidate> Alive(const std::string& region) const override {
+    std::vector<dispatcher::Candidate> out;
+    for (membership::MemberInfo& m : members_->AliveMembers(region)) {
+      dispatcher::Candidate c{std::move(m.name), std::move(m.tags)};
+      if (!m.rpc_addr.empty()) c.tags[dispatcher::kRpcAddrTag] = m.rpc_addr;
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+ private:
+  const membership::Membership* const members_;
 };
 
 }  // namespace
@@ -71,6 +94,21 @@ Result<std::unique_ptr<ServerNode>> ServerNode::Open(ServerNodeOptions options,
   if (o.snapshot_threshold > 0) ro.snapshot_threshold = o.snapshot_threshold;
   if (o.snapshot_trailing > 0) ro.snapshot_trailing = o.snapshot_trailing;
   CKRON_ASSIGN_OR_RETURN(s->raft_, raft::Node::Create(std::move(ro), s->state_.get()));
+  s->raft_view_ = std::make_unique<RaftView>(s->raft_.get());
+
+  // 3b. Leader-only scheduling: a sink of the state before Raft replays the
+  // log into it, and the first leadership observer.
+  s->proposer_ = std::make_unique<dispatcher::RaftProposer>(s->raft_view_.get());
+  s->member_view_ = std::make_unique<GossipMemberView>(members);
+  SchedulingOptions so;
+  so.dispatcher.region = o.region;
+  so.dispatcher.lease = absl::FromChrono(o.execution_lease);
+  so.dispatcher.dispatch_timeout = absl::FromChrono(o.dispatch_timeout);
+  s->scheduling_ = std::make_unique<Scheduling>(std::move(so), s->state_.get(), s->proposer_.get(),
+                                                s->member_view_.get(), &SystemClock::Get());
+  s->state_->AddSink(s->scheduling_.get());
+  s->observers_.push_back(s->scheduling_.get());
+
   if (Status st = s->raft_->Start(); !st.ok()) {
     return st.WithContext("cannot start Raft on " + o.raft_bind);
   }
@@ -79,7 +117,6 @@ Result<std::unique_ptr<ServerNode>> ServerNode::Open(ServerNodeOptions options,
               o.raft_bind, s->raft_->id().value(), o.raft_address, config.size());
 
   // 4. The RPC services over narrow views.
-  s->raft_view_ = std::make_unique<RaftView>(s->raft_.get());
   s->directory_ = std::make_unique<GossipDirectory>(members);
   s->cluster_client_ = std::make_unique<rpc::ClusterClient>();
   s->leader_client_ = std::make_unique<rpc::LeaderClient>(s->raft_view_.get(), s->directory_.get(),
@@ -89,11 +126,20 @@ Result<std::unique_ptr<ServerNode>> ServerNode::Open(ServerNodeOptions options,
       s->raft_view_.get(), s->state_.get(), s->restores_.get());
   s->raft_admin_service_ = std::make_unique<rpc::RaftAdminService>(
       rpc::RaftAdminOptions{.node_name = o.node_name}, s->raft_view_.get(), s->directory_.get());
+  s->processors_ = std::make_unique<processor::ProcessorRegistry>();
+  s->pipeline_ = std::make_unique<processor::Pipeline>(s->processors_.get(), o.node_name);
+  s->executions_service_ = std::make_unique<rpc::ExecutionsService>(
+      rpc::ExecutionsServiceOptions{.lease = absl::FromChrono(o.execution_lease)},
+      s->leader_client_.get(), s->raft_view_.get(), s->directory_.get(), s->state_.get(),
+      [pipeline = s->pipeline_.get()](const fsm::Job& job, fsm::Execution e) {
+        return pipeline->Process(job, std::move(e));
+      },
+      &SystemClock::Get());
   return s;
 }
 
 std::vector<grpc::Service*> ServerNode::services() {
-  return {cluster_service_.get(), raft_admin_service_.get()};
+  return {cluster_service_.get(), raft_admin_service_.get(), executions_service_.get()};
 }
 
 void ServerNode::AddLeadershipObserver(LeadershipObserver* observer) {

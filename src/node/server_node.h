@@ -6,9 +6,14 @@
 //   2. replicated state  fsm/ over the store (replica/replicated_state.h)
 //   3. Raft              raft::Node on bind IP : raft-port, advertised as
 //                        advertise IP : raft-port, log in <data-dir>/raft
-//   4. RPC services      RaftAdmin and Cluster, over narrow views of Raft and
-//                        of the gossip directory (rpc/cluster_view.h), with
-//                        the LeaderClient that forwards proposals
+//   4. RPC services      RaftAdmin, Cluster and Executions, over narrow
+//                        views of Raft and of the gossip directory
+//                        (rpc/cluster_view.h), with the LeaderClient that
+//                        forwards proposals; Executions runs the job's
+//                        processors (processor/pipeline.h) on reports
+//   3b. scheduling       (before Raft starts, so it sees every event) the
+//                        leader-only scheduler + dispatcher
+//                        (node/scheduling.h), a leadership observer
 //   5. cluster work      (StartClusterWork, once gRPC serves) the leader loop
 //                        and, until this server is in a Raft configuration,
 //                        cluster formation (node/formation.h)
@@ -44,7 +49,16 @@ class ReplicatedState;
 namespace ckron::raft {
 class Node;
 }  // namespace ckron::raft
+namespace ckron::dispatcher {
+class RaftProposer;
+class MemberView;
+}  // namespace ckron::dispatcher
+namespace ckron::processor {
+class ProcessorRegistry;
+class Pipeline;
+}  // namespace ckron::processor
 namespace ckron::rpc {
+class ExecutionsService;
 class LocalRaft;
 class ClusterClient;
 class LeaderClient;
@@ -57,6 +71,7 @@ namespace ckron::node {
 
 class ClusterFormation;
 class GossipDirectory;
+class Scheduling;
 
 struct ServerNodeOptions {
   std::string node_name;
@@ -68,6 +83,12 @@ struct ServerNodeOptions {
   int bootstrap_expect = 0;
   bool bootstrap = false;
   std::chrono::milliseconds reconcile_interval{60000};
+  // A running execution is declared lost when its node has not renewed its
+  // lease for this long (agents renew every third of it).
+  std::chrono::milliseconds execution_lease{30000};
+  // How long a dispatched run may take to start on its node before it is
+  // recorded as failed (and retried if the job has retries).
+  std::chrono::milliseconds dispatch_timeout{10000};
   // Test hooks (0 = Raft's defaults): snapshot after this many log entries,
   // keeping this many behind it. The agent reads them from the environment
   // variables CKRON_TEST_RAFT_SNAPSHOT_THRESHOLD / _TRAILING.
@@ -90,6 +111,12 @@ class ServerNode {
 
   // REQUIRES: before StartClusterWork. The observer must outlive this.
   void AddLeadershipObserver(LeadershipObserver* observer);
+
+  // The leader's scheduler and dispatcher (manual runs, live output).
+  Scheduling& scheduling() { return *scheduling_; }
+  // The processors reports pass through on the leader; register them
+  // before StartClusterWork.
+  processor::ProcessorRegistry& processors() { return *processors_; }
 
   // Step 5: formation (if this server is not yet in a configuration) and the
   // leader loop. REQUIRES: the gRPC server serves services().
@@ -121,6 +148,13 @@ class ServerNode {
   std::unique_ptr<rpc::LeaderClient> leader_client_;
   std::unique_ptr<rpc::ClusterService> cluster_service_;
   std::unique_ptr<rpc::RaftAdminService> raft_admin_service_;
+  std::unique_ptr<processor::ProcessorRegistry> processors_;
+  std::unique_ptr<processor::Pipeline> pipeline_;
+  std::unique_ptr<rpc::ExecutionsService> executions_service_;
+  // Destroyed before the views and the proposer it uses.
+  std::unique_ptr<dispatcher::MemberView> member_view_;
+  std::unique_ptr<dispatcher::RaftProposer> proposer_;
+  std::unique_ptr<Scheduling> scheduling_;
   std::vector<LeadershipObserver*> observers_;
   std::unique_ptr<ClusterFormation> formation_;
   std::unique_ptr<LeaderLoop> leader_loop_;

@@ -6,9 +6,15 @@
 #include <filesystem>
 
 #include "absl/strings/str_replace.h"
+#include "agent/reporter.h"
+#include "agent/run_service.h"
+#include "agent/run_table.h"
 #include "common/log.h"
 #include "config/diff.h"
 #include "config/sockaddr_template.h"
+#include "executor/builtins.h"
+#include "executor/registry.h"
+#include "executor/runner.h"
 #include "membership/membership.h"
 #include "node/gossip_options.h"
 #include "node/joiner.h"
@@ -17,6 +23,7 @@
 #include "node/signals.h"
 #include "node/version.h"
 #include "rpc/agent_service.h"
+#include "rpc/executions_client.h"
 #include "rpc/server.h"
 
 namespace ckron::node {
@@ -64,6 +71,10 @@ std::uint32_t EnvCount(const char* name) {
 std::chrono::milliseconds Millis(absl::Duration d) {
   return std::chrono::milliseconds(absl::ToInt64Milliseconds(d));
 }
+
+// How long a graceful shutdown waits for the servers to acknowledge the
+// results of the executions that ran here.
+constexpr absl::Duration kReportFlushTimeout = absl::Seconds(30);
 
 std::vector<rpc::MemberView> MemberViews(const membership::Membership& members) {
   std::vector<rpc::MemberView> out;
@@ -137,8 +148,30 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
     services = agent->server_->services();
   }
 
-  // 6. gRPC server.
+  // 6. running jobs, on every agent.
   membership::Membership* members = agent->membership_.get();
+  agent->executors_ = std::make_unique<executor::ExecutorRegistry>();
+  CKRON_RETURN_IF_ERROR(executor::RegisterBuiltins(*agent->executors_));
+  agent->runner_ = std::make_unique<executor::Runner>(agent->executors_.get());
+  agent->executions_client_ = std::make_unique<rpc::ExecutionsClient>();
+  agent->reporter_ = std::make_unique<agent::Reporter>(
+      agent->executions_client_.get(), agent::GossipServers(members),
+      [self] {
+        std::vector<rpc::LeaseRef> leases;
+        for (const agent::RunningInfo& r : self->runs_->Running()) {
+          leases.push_back({.job_name = r.job_name, .execution_id = r.execution_id});
+        }
+        return leases;
+      },
+      agent::ReporterOptions{.node_name = running.node_name});
+  agent->runs_ =
+      std::make_unique<agent::RunTable>(agent->runner_.get(), agent->reporter_.get(),
+                                        agent::RunTableOptions{.node_name = running.node_name});
+  agent->run_service_ = std::make_unique<agent::RunService>(
+      agent->runs_.get(), agent::RunServiceOptions{.node_name = running.node_name});
+  services.push_back(agent->run_service_.get());
+
+  // 7. gRPC server.
   agent->agent_service_ = std::make_unique<rpc::AgentService>(
       [self] { self->RequestShutdown("leave requested over RPC"); },
       [members] { return MemberViews(*members); });
@@ -146,7 +179,7 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
   CKRON_ASSIGN_OR_RETURN(agent->rpc_server_,
                          rpc::RpcServer::Start({.address = a.rpc_listen}, services));
 
-  // 7-8. cluster work and the member events that drive it.
+  // 8-9. cluster work and the member events that drive it.
   std::vector<MemberEventPump::Handler> handlers;
   if (agent->server_) {
     agent->server_->StartClusterWork();
@@ -155,7 +188,7 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
   }
   agent->member_events_ = std::make_unique<MemberEventPump>(members, std::move(handlers));
 
-  // 9. join.
+  // 10. join, then deliver results through the pool.
   agent->joiner_ = std::make_unique<Joiner>(
       JoinOptions{.join = running.join,
                   .retry_join = running.retry_join,
@@ -163,8 +196,9 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
                   .retry_interval = Millis(running.retry_interval)},
       members, [self](const std::string& reason) { self->RequestShutdown(reason, 1); });
   agent->joiner_->Start();
+  agent->reporter_->Start();
 
-  // 10. signals.
+  // 11. signals.
   agent->signal_thread_ = std::make_unique<SignalThread>([self](int s) { self->OnSignal(s); });
 
   log->info(
@@ -250,6 +284,16 @@ int Agent::Run() {
 void Agent::Shutdown() {
   auto log = Log();
   joiner_->Stop();
+  // Dkron waits up to 3 h for local executions (dkron-spec §4.5); their
+  // results go out before this node leaves, while it still knows the servers.
+  if (Status s = runs_->Shutdown(); !s.ok()) {
+    log->error("agent: executions still running at shutdown: {}", s.ToString());
+  }
+  if (Status s = reporter_->Flush(kReportFlushTimeout); !s.ok()) {
+    log->error("agent: {}", s.ToString());
+  } else if (const std::uint64_t n = reporter_->stats().acknowledged; n > 0) {
+    log->info("agent: the servers acknowledged all {} execution result(s) of this run", n);
+  }
   if (server_) server_->PrepareToLeave();
   // Leave before stopping anything else: peers see `left` (not `failed`),
   // and the leader removes a departed server from Raft.

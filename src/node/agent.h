@@ -10,21 +10,29 @@
 //   5. server parts   servers only (node/server_node.h): execution store,
 //                     replicated state, Raft, the RaftAdmin and Cluster
 //                     services
-//   6. gRPC server    on bind IP : rpc-port: Agent (Leave, Members), and the
-//                     server's services
-//   7. cluster work   servers: leader loop, and cluster formation until this
+//   6. running jobs   every agent: the built-in executors (shell, http), the
+//                     runner, the table of local executions, the reporter
+//                     (not started yet) and the AgentRunner service
+//                     (agent/run_service.h, agent/reporter.h)
+//   7. gRPC server    on bind IP : rpc-port: Agent (Leave, Members),
+//                     AgentRunner, and the server's services
+//   8. cluster work   servers: leader loop, and cluster formation until this
 //                     server is in a Raft configuration
-//   8. member events  one thread feeding gossip events to the leader loop
+//   9. member events  one thread feeding gossip events to the leader loop
 //                     and formation (node/member_events.h)
-//   9. join           --join once, --retry-join in the background
-//                     (node/joiner.h)
-//  10. signal thread  SIGINT/SIGTERM -> graceful shutdown (a second one exits
+//  10. join           --join once, --retry-join in the background
+//                     (node/joiner.h); then the reporter starts delivering
+//                     results and renewing leases
+//  11. signal thread  SIGINT/SIGTERM -> graceful shutdown (a second one exits
 //                     at once with status 1), SIGHUP -> reload
 //
 // Graceful shutdown (SIGINT, SIGTERM, `ckron leave`, retry-join giving up):
-// a leading server hands leadership over, the agent leaves the gossip pool
-// (peers see it `left`; the leader then removes a server from Raft), then
-// stops the leader loop, Raft, the gRPC server and gossip.
+// the agent refuses new runs and waits for its running executions (up to
+// 3 h as Dkron, then they are cancelled), flushes their results to the
+// servers (up to 30 s), then a leading server hands leadership over, the
+// agent leaves the gossip pool (peers see it `left`; the leader then
+// removes a server from Raft), and it stops the leader loop, Raft, the gRPC
+// server and gossip.
 //
 // Reload (SIGHUP) re-reads the configuration file and environment (flags
 // stay as given) and applies the reloadable keys — tags (published to gossip
@@ -49,11 +57,21 @@
 #include "config/loader.h"
 #include "node/addresses.h"
 
+namespace ckron::agent {
+class Reporter;
+class RunService;
+class RunTable;
+}  // namespace ckron::agent
+namespace ckron::executor {
+class ExecutorRegistry;
+class Runner;
+}  // namespace ckron::executor
 namespace ckron::membership {
 class Membership;
 }  // namespace ckron::membership
 namespace ckron::rpc {
 class AgentService;
+class ExecutionsClient;
 class RpcServer;
 }  // namespace ckron::rpc
 
@@ -124,6 +142,12 @@ class Agent {
   // destroyed in reverse by the destructor).
   std::unique_ptr<membership::Membership> membership_;
   std::unique_ptr<ServerNode> server_;  // servers only
+  std::unique_ptr<executor::ExecutorRegistry> executors_;
+  std::unique_ptr<executor::Runner> runner_;
+  std::unique_ptr<rpc::ExecutionsClient> executions_client_;
+  std::unique_ptr<agent::Reporter> reporter_;  // the sink of runs_
+  std::unique_ptr<agent::RunTable> runs_;
+  std::unique_ptr<agent::RunService> run_service_;
   std::unique_ptr<rpc::AgentService> agent_service_;
   std::unique_ptr<rpc::RpcServer> rpc_server_;
   std::unique_ptr<MemberEventPump> member_events_;

@@ -1,0 +1,168 @@
+// The table of local executions with in-test executors and a manual clock:
+// at-most-once per id, the memory of recent results, the running bound.
+#include "agent/run_table.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "executor/registry.h"
+#include "executor/runner.h"
+
+namespace ckron::agent {
+namespace {
+
+// Returns at once with "out:<id>".
+class InstantExecutor final : public executor::Executor {
+ public:
+  Status Validate(const executor::ExecutorConfig&) const override { return OkStatus(); }
+  executor::ExecuteResponse Execute(const executor::ExecuteRequest& request,
+                                    const executor::OutputSink&, std::stop_token) override {
+    ++calls;
+    return {.output = "out:" + request.execution_id.value()};
+  }
+  std::atomic<int> calls{0};
+};
+
+// Runs until cancelled.
+class BlockingExecutor final : public executor::Executor {
+ public:
+  Status Validate(const executor::ExecutorConfig&) const override { return OkStatus(); }
+  executor::ExecuteResponse Execute(const executor::ExecuteRequest&, const executor::OutputSink&,
+                                    std::stop_token stop) override {
+    std::mutex mu;
+    std::condition_variable_any cv;
+    std::unique_lock lock(mu);
+    cv.wait(lock, stop, [] { return false; });
+    return {.error = "cancelled"};
+  }
+};
+
+class Collector final : public ResultSink {
+ public:
+  void Deliver(fsm::Execution execution) override {
+    std::lock_guard lock(mu_);
+    got_.push_back(std::move(execution));
+    cv_.notify_all();
+  }
+  // Waits (up to 30 s) until `n` executions have arrived.
+  std::vector<fsm::Execution> WaitFor(std::size_t n) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(30), [&] { return got_.size() >= n; });
+    return got_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<fsm::Execution> got_;
+};
+
+class RunTableTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(registry_.Register("instant", instant_).ok());
+    ASSERT_TRUE(registry_.Register("blocking", std::make_shared<BlockingExecutor>()).ok());
+  }
+  void TearDown() override {
+    if (table_) {
+      EXPECT_TRUE(table_->Shutdown().ok());
+    }
+  }
+  void Make(RunTableOptions options) {
+    options.node_name = "node-a";
+    options.clock = &clock_;
+    table_ = std::make_unique<RunTable>(&runner_, &sink_, options);
+  }
+  static RunSpec Spec(const std::string& id, const std::string& executor = "instant") {
+    RunSpec spec;
+    spec.job.name = "job-1";
+    spec.job.executor = executor;
+    spec.execution_id = id;
+    spec.group = 5;
+    spec.attempt = 1;
+    return spec;
+  }
+
+  executor::ExecutorRegistry registry_;
+  std::shared_ptr<InstantExecutor> instant_ = std::make_shared<InstantExecutor>();
+  executor::Runner runner_{&registry_};
+  Collector sink_;
+  ManualClock clock_{absl::FromUnixSeconds(1000)};
+  std::unique_ptr<RunTable> table_;
+};
+
+TEST_F(RunTableTest, Start_FinishedId_ReplaysUntilForgottenByAge) {
+  Make({.remember_for = absl::Minutes(10)});
+  auto first = table_->Start(Spec("a"), nullptr);
+  ASSERT_TRUE(first.ok());
+  EXPECT_FALSE(first->duplicate);
+  const auto got = sink_.WaitFor(1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].output, "out:a");
+  EXPECT_EQ(got[0].started_at, absl::FromUnixSeconds(1000));
+  EXPECT_EQ(got[0].finished_at, absl::FromUnixSeconds(1000));
+  EXPECT_EQ(got[0].node_name, "node-a");
+
+  auto again = table_->Start(Spec("a"), nullptr);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->duplicate);
+  ASSERT_TRUE(again->finished);
+  EXPECT_EQ(*again->finished, got[0]);
+  EXPECT_EQ(instant_->calls.load(), 1);
+
+  clock_.Advance(absl::Minutes(10));
+  auto later = table_->Start(Spec("a"), nullptr);
+  ASSERT_TRUE(later.ok());
+  EXPECT_FALSE(later->duplicate);  // forgotten: a new run
+  EXPECT_EQ(sink_.WaitFor(2).size(), 2u);
+  EXPECT_EQ(instant_->calls.load(), 2);
+}
+
+TEST_F(RunTableTest, Start_RemembersAtMostRememberCount_OldestForgottenFirst) {
+  Make({.remember_count = 2});
+  for (const char* id : {"a", "b", "c"}) {
+    ASSERT_TRUE(table_->Start(Spec(id), nullptr).ok());
+    sink_.WaitFor(static_cast<std::size_t>(id[0] - 'a' + 1));
+  }
+  EXPECT_TRUE(table_->Start(Spec("c"), nullptr)->duplicate);
+  EXPECT_TRUE(table_->Start(Spec("b"), nullptr)->duplicate);
+  EXPECT_FALSE(table_->Start(Spec("a"), nullptr)->duplicate);
+}
+
+TEST_F(RunTableTest, Start_BeyondMaxRunning_IsRefused_CancelEndsTheRunFailed) {
+  Make({.max_running = 1});
+  ASSERT_TRUE(table_->Start(Spec("x", "blocking"), nullptr).ok());
+  auto refused = table_->Start(Spec("y", "blocking"), nullptr);
+  EXPECT_EQ(refused.status().code(), StatusCode::kResourceExhausted);
+  const auto running = table_->Running();
+  ASSERT_EQ(running.size(), 1u);
+  EXPECT_EQ(running[0].execution_id, "x");
+  EXPECT_EQ(running[0].group, 5);
+
+  ASSERT_TRUE(table_->Cancel("x").ok());
+  const auto got = sink_.WaitFor(1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_FALSE(got[0].success);
+  EXPECT_EQ(got[0].output, "cancelled\n");
+  EXPECT_EQ(table_->Cancel("x").code(), StatusCode::kNotFound);
+  EXPECT_TRUE(table_->Running().empty());
+}
+
+TEST_F(RunTableTest, Shutdown_WaitsForRunsAndTheirResults_ThenRefusesNewOnes) {
+  Make({});
+  ASSERT_TRUE(table_->Start(Spec("a"), nullptr).ok());
+  ASSERT_TRUE(table_->Shutdown().ok());
+  // Every result reached the sink before Shutdown returned.
+  EXPECT_EQ(sink_.WaitFor(0).size(), 1u);
+  EXPECT_EQ(table_->Start(Spec("b"), nullptr).status().code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(table_->Start(Spec("a"), nullptr)->duplicate);
+}
+
+}  // namespace
+}  // namespace ckron::agent

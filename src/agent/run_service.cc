@@ -107,7 +107,7 @@ grpc::Status RunService::Run(grpc::ServerContext* context, const ckron::v1::RunR
 
 grpc::Status RunService::Cancel(grpc::ServerContext*, const ckron::v1::CancelRequest* request,
                                 ckron::v1::CancelResponse*) {
-  return rpc::ToGrpc(table_->Cancel(request->execution_id()));
+  return rpc::ToGrpc(table_->Cancel(request->job_name(), request->execution_id()));
 }
 
 grpc::Status RunService::ListRunning(grpc::ServerContext*, const ckron::v1::ListRunningRequest*,

@@ -256,6 +256,7 @@ TEST_F(RunServiceTest, Cancel_StopsTheRun_WhichFinishesFailed) {
   grpc::ClientContext cancel_ctx;
   ckron::v1::CancelRequest cancel;
   cancel.set_execution_id("4-node-a");
+  cancel.set_job_name("job-1");
   ckron::v1::CancelResponse resp;
   ASSERT_TRUE(stub_->Cancel(&cancel_ctx, cancel, &resp).ok());
   const auto rest = ReadRest(*call);

@@ -34,6 +34,20 @@ RunTable::~RunTable() {
   JoinFinishedThreads();
 }
 
+namespace {
+
+// Execution ids are unique only within a job (Dkron's "<nanos>-<node>"):
+// two jobs firing at the same instant on this node share one. Runs are
+// keyed by both; job names cannot contain NUL (fsm::ValidateJob).
+std::string RunKey(const std::string& job_name, const std::string& execution_id) {
+  std::string key = job_name;
+  key.push_back('\0');
+  key += execution_id;
+  return key;
+}
+
+}  // namespace
+
 Result<StartOutcome> RunTable::Start(RunSpec spec, std::shared_ptr<RunObserver> observer) {
   if (spec.execution_id.empty()) return Status::InvalidArgument("execution id is empty");
   if (spec.job.name.empty()) return Status::InvalidArgument("job name is empty");
@@ -41,7 +55,8 @@ Result<StartOutcome> RunTable::Start(RunSpec spec, std::shared_ptr<RunObserver> 
   const absl::Time now = options_.clock->Now();
   std::lock_guard lock(mu_);
   Forget(now);
-  if (auto it = running_.find(spec.execution_id); it != running_.end()) {
+  const std::string key = RunKey(spec.job.name, spec.execution_id);
+  if (auto it = running_.find(key); it != running_.end()) {
     const std::shared_ptr<Entry>& entry = it->second;
     if (observer) {
       std::lock_guard entry_lock(entry->mu);
@@ -52,7 +67,7 @@ Result<StartOutcome> RunTable::Start(RunSpec spec, std::shared_ptr<RunObserver> 
     }
     return StartOutcome{.started_at = entry->started_at, .duplicate = true};
   }
-  if (auto it = recent_.find(spec.execution_id); it != recent_.end()) {
+  if (auto it = recent_.find(key); it != recent_.end()) {
     return StartOutcome{.started_at = it->second.execution.started_at,
                         .duplicate = true,
                         .finished = it->second.execution};
@@ -66,11 +81,11 @@ Result<StartOutcome> RunTable::Start(RunSpec spec, std::shared_ptr<RunObserver> 
   entry->spec = std::move(spec);
   entry->started_at = now;
   if (observer) entry->observers.push_back(std::move(observer));
-  running_.emplace(entry->spec.execution_id, entry);
+  running_.emplace(key, entry);
   try {
     entry->thread = std::thread(&RunTable::RunThreadMain, this, entry);
   } catch (const std::system_error& e) {
-    running_.erase(entry->spec.execution_id);
+    running_.erase(key);
     return Status::ResourceExhausted(std::string("cannot start an execution thread: ") + e.what());
   }
   ++active_threads_;
@@ -109,7 +124,7 @@ void RunTable::Finish(const std::shared_ptr<Entry>& entry, fsm::Execution execut
     // Atomically from running to remembered: a concurrent Start() of the
     // same id sees one or the other.
     std::lock_guard lock(mu_);
-    running_.erase(execution.id);
+    running_.erase(RunKey(execution.job_name, execution.id));
     Remember(execution);
   }
   std::vector<std::shared_ptr<RunObserver>> observers;
@@ -131,10 +146,11 @@ void RunTable::Finish(const std::shared_ptr<Entry>& entry, fsm::Execution execut
 
 void RunTable::Remember(const fsm::Execution& execution) {
   const absl::Time now = options_.clock->Now();
+  const std::string key = RunKey(execution.job_name, execution.id);
   auto [it, inserted] =
-      recent_.insert_or_assign(execution.id, Remembered{execution, now + options_.remember_for});
-  CKRON_CHECK(inserted);  // ids run once: never remembered twice
-  recent_order_.push_back(execution.id);
+      recent_.insert_or_assign(key, Remembered{execution, now + options_.remember_for});
+  CKRON_CHECK(inserted);  // runs start once: never remembered twice
+  recent_order_.push_back(key);
   remembered_bytes_ += execution.output.size();
   while (!recent_order_.empty() && (recent_.size() > options_.remember_count ||
                                     remembered_bytes_ > options_.remember_bytes)) {
@@ -165,11 +181,12 @@ void RunTable::JoinFinishedThreads() {
   for (std::thread& t : threads) t.join();
 }
 
-Status RunTable::Cancel(const std::string& execution_id) {
+Status RunTable::Cancel(const std::string& job_name, const std::string& execution_id) {
   std::lock_guard lock(mu_);
-  auto it = running_.find(execution_id);
+  auto it = running_.find(RunKey(job_name, execution_id));
   if (it == running_.end()) {
-    return Status::NotFound("execution " + execution_id + " is not running on this node");
+    return Status::NotFound("execution " + execution_id + " of job " + job_name +
+                            " is not running on this node");
   }
   it->second->stop.request_stop();
   return OkStatus();
@@ -179,8 +196,8 @@ std::vector<RunningInfo> RunTable::Running() const {
   std::lock_guard lock(mu_);
   std::vector<RunningInfo> out;
   out.reserve(running_.size());
-  for (const auto& [id, entry] : running_) {
-    out.push_back({.execution_id = id,
+  for (const auto& [key, entry] : running_) {
+    out.push_back({.execution_id = entry->spec.execution_id,
                    .job_name = entry->spec.job.name,
                    .group = entry->spec.group,
                    .attempt = entry->spec.attempt,

@@ -122,7 +122,7 @@ class RunTable {
 
   // Asks a running execution to stop; returns at once. Its result is then
   // a failure. Errors: kNotFound if it is not running here.
-  Status Cancel(const std::string& execution_id);
+  Status Cancel(const std::string& job_name, const std::string& execution_id);
 
   // The executions running here now, by execution id.
   std::vector<RunningInfo> Running() const;
@@ -153,8 +153,9 @@ class RunTable {
   mutable std::mutex mu_;
   bool shutting_down_ = false;                             // guarded by mu_
   std::map<std::string, std::shared_ptr<Entry>> running_;  // guarded by mu_
-  // Invariant: ids in recent_ and running_ are disjoint; recent_order_ holds
-  // recent_'s ids oldest first; remembered_bytes_ = sum of their outputs.
+  // Keyed by (job, execution id) (RunKey in run_table.cc).
+  // Invariant: keys in recent_ and running_ are disjoint; recent_order_ holds
+  // recent_'s keys oldest first; remembered_bytes_ = sum of their outputs.
   std::map<std::string, Remembered> recent_;  // guarded by mu_
   std::deque<std::string> recent_order_;      // guarded by mu_
   std::size_t remembered_bytes_ = 0;          // guarded by mu_

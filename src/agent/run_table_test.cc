@@ -135,6 +135,28 @@ TEST_F(RunTableTest, Start_RemembersAtMostRememberCount_OldestForgottenFirst) {
   EXPECT_FALSE(table_->Start(Spec("a"), nullptr)->duplicate);
 }
 
+TEST_F(RunTableTest, Start_SameIdInAnotherJob_IsANewRunNotADuplicate) {
+  // Two jobs firing at the same instant on one node share the id
+  // "<nanos>-<node>": each must run.
+  Make({});
+  RunSpec other = Spec("a");
+  other.job.name = "job-2";
+  auto first = table_->Start(Spec("a"), nullptr);
+  ASSERT_TRUE(first.ok());
+  EXPECT_FALSE(first->duplicate);
+  sink_.WaitFor(1);
+  auto second = table_->Start(other, nullptr);
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(second->duplicate);
+  const auto got = sink_.WaitFor(2);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[1].job_name, "job-2");
+  EXPECT_EQ(instant_->calls.load(), 2);
+  // And each job's own repeat is still a duplicate.
+  EXPECT_TRUE(table_->Start(other, nullptr)->duplicate);
+  EXPECT_TRUE(table_->Start(Spec("a"), nullptr)->duplicate);
+}
+
 TEST_F(RunTableTest, Start_BeyondMaxRunning_IsRefused_CancelEndsTheRunFailed) {
   Make({.max_running = 1});
   ASSERT_TRUE(table_->Start(Spec("x", "blocking"), nullptr).ok());
@@ -145,12 +167,12 @@ TEST_F(RunTableTest, Start_BeyondMaxRunning_IsRefused_CancelEndsTheRunFailed) {
   EXPECT_EQ(running[0].execution_id, "x");
   EXPECT_EQ(running[0].group, 5);
 
-  ASSERT_TRUE(table_->Cancel("x").ok());
+  ASSERT_TRUE(table_->Cancel("job-1", "x").ok());
   const auto got = sink_.WaitFor(1);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_FALSE(got[0].success);
   EXPECT_EQ(got[0].output, "cancelled\n");
-  EXPECT_EQ(table_->Cancel("x").code(), StatusCode::kNotFound);
+  EXPECT_EQ(table_->Cancel("job-1", "x").code(), StatusCode::kNotFound);
   EXPECT_TRUE(table_->Running().empty());
 }
 

@@ -129,8 +129,8 @@ void AgentCalls::Closed() {
   if (live_ == 0 && cancels_ == 0) idle_.notify_all();
 }
 
-void AgentCalls::CancelExecution(const std::string& rpc_addr, const std::string& execution_id,
-                                 absl::Duration timeout) {
+void AgentCalls::CancelExecution(const std::string& rpc_addr, const std::string& job_name,
+                                 const std::string& execution_id, absl::Duration timeout) {
   struct Call {
     grpc::ClientContext context;
     ckron::v1::CancelRequest request;
@@ -139,6 +139,7 @@ void AgentCalls::CancelExecution(const std::string& rpc_addr, const std::string&
   ckron::v1::AgentRunner::Stub* stub = StubFor(rpc_addr);
   auto* call = new Call;
   call->request.set_execution_id(execution_id);
+  call->request.set_job_name(job_name);
   call->context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   {
     std::lock_guard lock(mu_);

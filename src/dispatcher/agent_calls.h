@@ -57,10 +57,10 @@ class AgentCalls {
   // Cancels an open stream (OnRunClosed follows with kCancelled); no-op if
   // it already closed. The execution on the agent is not affected.
   void CancelStream(std::uint64_t stream);
-  // Asks the agent at `rpc_addr` to cancel an execution (AgentRunner.Cancel)
-  // without waiting; a failure is logged.
-  void CancelExecution(const std::string& rpc_addr, const std::string& execution_id,
-                       absl::Duration timeout);
+  // Asks the agent at `rpc_addr` to cancel an execution of `job_name`
+  // (AgentRunner.Cancel) without waiting; a failure is logged.
+  void CancelExecution(const std::string& rpc_addr, const std::string& job_name,
+                       const std::string& execution_id, absl::Duration timeout);
   // Cancels every open stream and waits until every callback has returned
   // and every Cancel call has finished.
   void CancelAllAndWait();

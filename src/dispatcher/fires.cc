@@ -23,6 +23,7 @@ constexpr char kReplace[] = "replace";
 // A running execution the `replace` policy cancels.
 struct ToCancel {
   std::string node;
+  std::string job;
   std::string id;
 };
 
@@ -81,7 +82,7 @@ void Dispatcher::OnFires(std::vector<scheduler::FireIntent> fires) {
       if (job->concurrency == kReplace) {
         for (auto it = s.running().lower_bound({job->name, ""});
              it != s.running().end() && it->first.first == job->name; ++it) {
-          cancels.push_back({it->second.node_name, it->first.second});
+          cancels.push_back({it->second.node_name, it->first.first, it->first.second});
         }
       }
       fired.insert(job->name);
@@ -100,7 +101,7 @@ void Dispatcher::OnFires(std::vector<scheduler::FireIntent> fires) {
       auto tag = m.tags.find(kRpcAddrTag);
       if (m.name != c.node || tag == m.tags.end()) continue;
       Log()->info("dispatcher: cancelling execution {} on {} (concurrency replace)", c.id, c.node);
-      calls_.CancelExecution(tag->second, c.id, options_.cancel_timeout);
+      calls_.CancelExecution(tag->second, c.job, c.id, options_.cancel_timeout);
     }
   }
   {

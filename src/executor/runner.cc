@@ -32,9 +32,9 @@ Result<ExecutionResult> Runner::Run(std::string_view executor, const ExecuteRequ
   {
     std::lock_guard lock(mu_);
     if (shutting_down_) return Status::Unavailable("node is shutting down: no new executions");
-    if (!running_.try_emplace(request.execution_id, entry).second) {
-      return Status::AlreadyExists("execution " + request.execution_id.value() +
-                                   " is already running on this node");
+    if (!running_.try_emplace({request.job_name, request.execution_id}, entry).second) {
+      return Status::AlreadyExists("execution " + request.execution_id.value() + " of job " +
+                                   request.job_name.value() + " is already running on this node");
     }
   }
   ExecuteResponse response;
@@ -45,17 +45,18 @@ Result<ExecutionResult> Runner::Run(std::string_view executor, const ExecuteRequ
   }
   {
     std::lock_guard lock(mu_);
-    running_.erase(request.execution_id);
+    running_.erase({request.job_name, request.execution_id});
   }
   idle_.notify_all();
   return FinishExecution(std::move(response));
 }
 
-Status Runner::Cancel(const ExecutionId& id) {
+Status Runner::Cancel(const JobName& job, const ExecutionId& id) {
   std::lock_guard lock(mu_);
-  auto it = running_.find(id);
+  auto it = running_.find({job, id});
   if (it == running_.end()) {
-    return Status::NotFound("execution " + id.value() + " is not running on this node");
+    return Status::NotFound("execution " + id.value() + " of job " + job.value() +
+                            " is not running on this node");
   }
   // Stop callbacks only wake the executor's loop; they take no locks.
   it->second->stop.request_stop();

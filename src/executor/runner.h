@@ -4,8 +4,11 @@
 // for local executions on SIGTERM (dkron-spec §4.5).
 //
 // Run() is synchronous: the agent calls it on a thread of its own per
-// execution. An execution id runs at most once at a time on a node, so a
-// dispatch retried to the same node does not start the job twice.
+// execution. An execution runs at most once at a time on a node, so a
+// dispatch retried to the same node does not start the job twice. Executions
+// are identified by (job name, execution id): ids are unique only within a
+// job, as Dkron's ("<nanos>-<node>"), so two jobs firing at the same instant
+// share one.
 //
 // Thread safety: safe for concurrent use. Run() calls on different threads
 // run concurrently; Cancel(), Running() and Shutdown() may be called from any
@@ -65,15 +68,15 @@ class Runner {
   //   kUnavailable       Shutdown() has begun; no new executions
   //   kNotFound          no such executor (message kExecutorNotPresent)
   //   kInvalidArgument   `executor` is empty (message kNoExecutorDefined)
-  //   kAlreadyExists     this execution id is already running here
+  //   kAlreadyExists     this job's execution id is already running here
   Result<ExecutionResult> Run(std::string_view executor, const ExecuteRequest& request,
                               const OutputSink& sink, std::stop_token stop = {});
 
   // Asks the running execution to stop; returns at once (Run() returns when
   // the executor has stopped it). Errors: kNotFound if it is not running here.
-  Status Cancel(const ExecutionId& id);
+  Status Cancel(const JobName& job, const ExecutionId& id);
 
-  // The executions running now, in execution id order.
+  // The executions running now, in (job, execution id) order.
   std::vector<RunningExecution> Running() const;
 
   // Refuses new executions, waits up to shutdown_grace for the running ones
@@ -94,8 +97,8 @@ class Runner {
   mutable std::mutex mu_;
   std::condition_variable idle_;  // notified whenever an execution ends
   bool shutting_down_ = false;    // GUARDED_BY(mu_)
-  // Invariant: one entry per execution inside Run(), keyed by its id.
-  std::map<ExecutionId, std::shared_ptr<Entry>> running_;  // GUARDED_BY(mu_)
+  // Invariant: one entry per execution inside Run(), keyed by (job, id).
+  std::map<std::pair<JobName, ExecutionId>, std::shared_ptr<Entry>> running_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace ckron::executor

@@ -94,8 +94,9 @@ TEST(Runner, CancelByIdStopsARunningExecution) {
   ASSERT_EQ(runner.Running().size(), 1u);
   EXPECT_EQ(runner.Running()[0].execution_id, ExecutionId("e1"));
   EXPECT_EQ(runner.Running()[0].executor, "gate");
-  EXPECT_EQ(runner.Cancel(ExecutionId("other")).code(), StatusCode::kNotFound);
-  ASSERT_TRUE(runner.Cancel(ExecutionId("e1")).ok());
+  EXPECT_EQ(runner.Cancel(JobName("job"), ExecutionId("other")).code(), StatusCode::kNotFound);
+  EXPECT_EQ(runner.Cancel(JobName("other"), ExecutionId("e1")).code(), StatusCode::kNotFound);
+  ASSERT_TRUE(runner.Cancel(JobName("job"), ExecutionId("e1")).ok());
   t.join();
   ASSERT_TRUE(result->ok());
   EXPECT_FALSE((*result)->success);
@@ -114,14 +115,22 @@ TEST(Runner, TheCallersStopTokenCancelsToo) {
   EXPECT_FALSE((*result)->success);
 }
 
-TEST(Runner, AnExecutionIdRunsOnceAtATime) {
+TEST(Runner, AnExecutionIdRunsOnceAtATimePerJob) {
   Fixture f;
   Runner runner(&f.registry);
   std::thread t([&] { EXPECT_TRUE(runner.Run("gate", Request("e1"), {}).ok()); });
   f.gate->WaitStarted(1);
   EXPECT_EQ(runner.Run("gate", Request("e1"), {}).status().code(), StatusCode::kAlreadyExists);
+  // Ids are unique only within a job (two jobs firing at the same instant
+  // on one node share "<nanos>-<node>"): another job's e1 runs.
+  std::thread t2([&] {
+    EXPECT_TRUE(runner.Run("gate", {JobName("other"), ExecutionId("e1"), {}}, {}).ok());
+  });
+  f.gate->WaitStarted(2);
+  EXPECT_EQ(runner.Running().size(), 2u);
   f.gate->Release();
   t.join();
+  t2.join();
 }
 
 TEST(Runner, ShutdownWaitsForRunningExecutionsWithinTheGrace) {

@@ -128,6 +128,11 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
             agent->membership_->bound_addr(), a.advertise(), running.profile,
             running.encrypt.empty() ? "off" : "on");
 
+  // The executors this agent runs; servers also check job writes against
+  // them (admission/).
+  agent->executors_ = std::make_unique<executor::ExecutorRegistry>();
+  CKRON_RETURN_IF_ERROR(executor::RegisterBuiltins(*agent->executors_));
+
   // 5. server parts.
   std::vector<grpc::Service*> services;
   if (running.server) {
@@ -142,6 +147,7 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
                           .bootstrap_expect = running.bootstrap_expect,
                           .bootstrap = running.bootstrap,
                           .reconcile_interval = Millis(running.reconcile_interval),
+                          .executors = agent->executors_.get(),
                           .snapshot_threshold = EnvCount("CKRON_TEST_RAFT_SNAPSHOT_THRESHOLD"),
                           .snapshot_trailing = EnvCount("CKRON_TEST_RAFT_SNAPSHOT_TRAILING")},
                          agent->membership_.get()));
@@ -150,8 +156,6 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
 
   // 6. running jobs, on every agent.
   membership::Membership* members = agent->membership_.get();
-  agent->executors_ = std::make_unique<executor::ExecutorRegistry>();
-  CKRON_RETURN_IF_ERROR(executor::RegisterBuiltins(*agent->executors_));
   agent->runner_ = std::make_unique<executor::Runner>(agent->executors_.get());
   agent->executions_client_ = std::make_unique<rpc::ExecutionsClient>();
   agent->reporter_ = std::make_unique<agent::Reporter>(

@@ -141,8 +141,8 @@ class Agent {
   // Components, in construction order (stopped in reverse by Run(),
   // destroyed in reverse by the destructor).
   std::unique_ptr<membership::Membership> membership_;
-  std::unique_ptr<ServerNode> server_;  // servers only
   std::unique_ptr<executor::ExecutorRegistry> executors_;
+  std::unique_ptr<ServerNode> server_;  // servers only
   std::unique_ptr<executor::Runner> runner_;
   std::unique_ptr<rpc::ExecutionsClient> executions_client_;
   std::unique_ptr<agent::Reporter> reporter_;  // the sink of runs_

@@ -2,11 +2,13 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "admission/admission.h"
 #include "common/log.h"
 #include "dispatcher/raft_proposer.h"
 #include "node/formation.h"
 #include "node/scheduling.h"
 #include "node/server_members.h"
+#include "processor/builtins.h"
 #include "processor/pipeline.h"
 #include "processor/registry.h"
 #include "raft/raft.h"
@@ -121,12 +123,22 @@ Result<std::unique_ptr<ServerNode>> ServerNode::Open(ServerNodeOptions options,
   s->cluster_client_ = std::make_unique<rpc::ClusterClient>();
   s->leader_client_ = std::make_unique<rpc::LeaderClient>(s->raft_view_.get(), s->directory_.get(),
                                                           s->cluster_client_.get());
+  // Processors run on the leader before a result is committed; built-ins
+  // are registered here, before any service can use the registry.
+  s->processors_ = std::make_unique<processor::ProcessorRegistry>();
+  CKRON_RETURN_IF_ERROR(processor::RegisterBuiltins(*s->processors_));
+  rpc::ClusterServiceOptions cluster_options{.node_name = o.node_name};
+  if (o.executors != nullptr) {
+    cluster_options.validate_job = [executors = o.executors,
+                                    processors = s->processors_.get()](const fsm::Job& job) {
+      return admission::ValidateJobForWrite(job, *executors, *processors);
+    };
+  }
   s->cluster_service_ = std::make_unique<rpc::ClusterService>(
-      rpc::ClusterServiceOptions{.node_name = o.node_name}, s->leader_client_.get(),
-      s->raft_view_.get(), s->state_.get(), s->restores_.get());
+      std::move(cluster_options), s->leader_client_.get(), s->raft_view_.get(), s->state_.get(),
+      s->restores_.get());
   s->raft_admin_service_ = std::make_unique<rpc::RaftAdminService>(
       rpc::RaftAdminOptions{.node_name = o.node_name}, s->raft_view_.get(), s->directory_.get());
-  s->processors_ = std::make_unique<processor::ProcessorRegistry>();
   s->pipeline_ = std::make_unique<processor::Pipeline>(s->processors_.get(), o.node_name);
   s->executions_service_ = std::make_unique<rpc::ExecutionsService>(
       rpc::ExecutionsServiceOptions{.lease = absl::FromChrono(o.execution_lease)},

@@ -53,6 +53,9 @@ namespace ckron::dispatcher {
 class RaftProposer;
 class MemberView;
 }  // namespace ckron::dispatcher
+namespace ckron::executor {
+class ExecutorRegistry;
+}  // namespace ckron::executor
 namespace ckron::processor {
 class ProcessorRegistry;
 class Pipeline;
@@ -89,6 +92,10 @@ struct ServerNodeOptions {
   // How long a dispatched run may take to start on its node before it is
   // recorded as failed (and retried if the job has retries).
   std::chrono::milliseconds dispatch_timeout{10000};
+  // The executors job writes are checked against (admission/): the agent's
+  // registry, so a server accepts what its own agent side can run. Must
+  // outlive the server node; nullptr = no executor config checks.
+  const executor::ExecutorRegistry* executors = nullptr;
   // Test hooks (0 = Raft's defaults): snapshot after this many log entries,
   // keeping this many behind it. The agent reads them from the environment
   // variables CKRON_TEST_RAFT_SNAPSHOT_THRESHOLD / _TRAILING.

@@ -39,6 +39,18 @@ grpc::Status ClusterService::Propose(grpc::ServerContext* context,
                                      ckron::v1::ProposeResponse* response) {
   const absl::Time deadline =
       std::min(absl::FromChrono(context->deadline()), absl::Now() + options_.max_propose_wait);
+  if (!request->forwarded()) {
+    // Checked once, where the write enters the cluster; a command this build
+    // cannot decode is refused rather than replicated.
+    auto entry = fsm::DecodeEntry(request->command());
+    if (!entry.ok()) {
+      return ToGrpc(Status::InvalidArgument("command: " + entry.status().message()));
+    }
+    if (const auto* put = std::get_if<fsm::PutJob>(&entry->command);
+        put != nullptr && options_.validate_job) {
+      if (Status s = options_.validate_job(put->job); !s.ok()) return ToGrpc(s);
+    }
+  }
   auto r = request->forwarded() ? leader_client_->ProposeLocal(request->command(), deadline)
                                 : leader_client_->Propose(request->command(), deadline);
   if (!r.ok()) return ToGrpc(r.status());

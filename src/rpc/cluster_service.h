@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "absl/time/time.h"
@@ -40,6 +41,10 @@ struct ClusterServiceOptions {
   // Longest a Propose waits when the caller set no (or a longer) deadline;
   // Dkron's Raft apply timeout.
   absl::Duration max_propose_wait = absl::Seconds(30);
+  // Admission of job writes: a PutJob that this check refuses is answered
+  // with its error and never proposed (the state machine's own checks still
+  // run at apply). Empty = no check beyond the state machine's.
+  std::function<Status(const fsm::Job&)> validate_job;
 };
 
 class ClusterService final : public ckron::v1::Cluster::Service {

@@ -80,9 +80,13 @@ std::uint64_t SchedulerLoop::skipped_fires() const {
 void SchedulerLoop::Run() {
   Scheduler scheduler(jobs_, options_.scheduler);
   std::vector<FireIntent> catch_up = scheduler.Load(clock_->Now());
+  const std::size_t caught_up = catch_up.size();
   if (!catch_up.empty()) sink_->OnFires(std::move(catch_up));
 
   std::unique_lock lock(mu_);
+  // Counted now: a Stop() may come before the first turn of the loop.
+  fires_emitted_ += caught_up;
+  skipped_ = scheduler.skipped_fires();
   while (!stop_) {
     // Apply what changed, outside the lock (reads the state).
     const bool reload = reload_;
@@ -91,19 +95,22 @@ void SchedulerLoop::Run() {
     reload_ = false;
     lock.unlock();
     const absl::Time now = clock_->Now();
+    std::size_t n = 0;
     if (reload) {
       std::vector<FireIntent> fires = scheduler.Load(now);
+      n += fires.size();
       if (!fires.empty()) sink_->OnFires(std::move(fires));
     }
     for (const std::string& name : changed) scheduler.Refresh(name, now);
 
     std::vector<FireIntent> due = scheduler.PopDue(clock_->Now(), options_.batch);
-    const std::size_t n = due.size();
-    if (n > 0) sink_->OnFires(std::move(due));
+    const std::size_t popped = due.size();
+    n += popped;
+    if (popped > 0) sink_->OnFires(std::move(due));
     lock.lock();
     fires_emitted_ += n;
     skipped_ = scheduler.skipped_fires();
-    if (n == options_.batch || !changed_.empty() || reload_ || stop_) continue;  // more to do
+    if (popped == options_.batch || !changed_.empty() || reload_ || stop_) continue;  // more to do
 
     const std::optional<absl::Time> next = scheduler.NextDue();
     if (!next) {

@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "absl/time/clock.h"
+#include "fsm/commands.h"
 #include "fsm/execution_store.h"
 #include "rpc/cluster_service.h"
 #include "rpc/server.h"
@@ -148,10 +149,16 @@ TEST(LeaderClient, FollowerForwardsToTheLeadersRpcAddress) {
   EXPECT_EQ(follower.raft.proposals(), 0);
   EXPECT_EQ(leader.raft.proposals(), 1);
 
-  // A client may send to the follower's Cluster service: same path.
-  auto via_rpc = ClusterClient().Propose(follower.address(), "cmd2", false, Soon());
+  // A client may send to the follower's Cluster service: same path. The
+  // service decodes what enters the cluster, so this one is a real command.
+  const std::string cmd2 = replica::EncodeCommand(absl::Now(), fsm::SetPaused{true});
+  auto via_rpc = ClusterClient().Propose(follower.address(), cmd2, false, Soon());
   ASSERT_TRUE(via_rpc.ok()) << via_rpc.status().ToString();
-  EXPECT_EQ(via_rpc->result, "ok:cmd2");
+  EXPECT_EQ(via_rpc->result, "ok:" + cmd2);
+  // Bytes that are no command are refused where they enter, never replicated.
+  auto garbage = ClusterClient().Propose(follower.address(), "cmd3", false, Soon());
+  EXPECT_EQ(garbage.status().code(), StatusCode::kInvalidArgument) << garbage.status().ToString();
+  EXPECT_EQ(leader.raft.proposals(), 2);
 }
 
 TEST(LeaderClient, ForwardedProposalIsNotForwardedAgain) {

@@ -59,6 +59,22 @@ BootstrapDecision PlanBootstrap(const std::string& region, int expect,
   return d;
 }
 
+namespace {
+
+// The same servers (ids and addresses), in any order.
+bool SameServers(std::vector<raft::Server> a, std::vector<raft::Server> b) {
+  const auto by_id = [](const raft::Server& x, const raft::Server& y) { return x.id < y.id; };
+  std::sort(a.begin(), a.end(), by_id);
+  std::sort(b.begin(), b.end(), by_id);
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].id != b[i].id || a[i].address != b[i].address) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 ClusterFormation::ClusterFormation(FormationOptions options, raft::Node* raft,
                                    const membership::Membership* members, PeerProbe probe)
     : options_(std::move(options)), raft_(raft), members_(members), probe_(std::move(probe)) {}
@@ -133,6 +149,8 @@ bool ClusterFormation::Step(std::string* last_log) {
     note(d.reason, d.kind == BootstrapDecision::Kind::kConflict);
     return false;
   }
+  std::vector<raft::Server> founders;
+  for (const ServerMember& s : d.servers) founders.push_back({s.raft_id, s.raft_addr});
   // Dkron: if any server already has Raft peers, the cluster exists.
   for (const ServerMember& s : d.servers) {
     if (s.name == options_.node_name) continue;
@@ -143,17 +161,21 @@ bool ClusterFormation::Step(std::string* last_log) {
            false);
       return false;
     }
-    if (*peers > 0) {
-      Log()->info(
-          "raft: server {} already has {} Raft peer(s): the cluster exists, so this server "
-          "does not bootstrap; the leader will add it",
-          s.name, *peers);
-      return true;
+    if (peers->empty()) continue;
+    if (SameServers(*peers, founders)) {
+      // It bootstrapped first with the set this server sees: do the same,
+      // or it can never gather a majority (see formation.h).
+      Log()->info("raft: server {} bootstrapped with the same {} servers; bootstrapping alike",
+                  s.name, founders.size());
+      break;
     }
+    Log()->info(
+        "raft: server {} already has {} Raft peer(s): the cluster exists, so this server "
+        "does not bootstrap; the leader will add it",
+        s.name, peers->size());
+    return true;
   }
   if (!raft_->Configuration().empty()) return true;  // added meanwhile
-  std::vector<raft::Server> founders;
-  for (const ServerMember& s : d.servers) founders.push_back({s.raft_id, s.raft_addr});
   Log()->info("raft: bootstrapping the cluster with {} servers: {}", founders.size(),
               Names(d.servers));
   if (Status st = raft_->Bootstrap(founders); !st.ok()) {

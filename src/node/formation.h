@@ -5,8 +5,14 @@
 // RaftGetConfiguration probing) whether it already has Raft peers, and, if
 // none has, bootstraps Raft once with all of them. If one has, the cluster
 // already exists: this server does not bootstrap and waits for the leader's
-// reconcile to add it (node/leader_loop.h). `--bootstrap-expect 1` and the
-// YAML key `bootstrap: true` bootstrap this server alone at once.
+// reconcile to add it (node/leader_loop.h) -- except when that server's
+// configuration is exactly the set this server would bootstrap with (it
+// raced ahead with the same gossip view). Then this server bootstraps with
+// the same set: libraft (unlike HashiCorp Raft) never votes without a
+// configuration, so if the others waited, the early server could never win
+// an election and no leader would ever add them. The entry both write at
+// index 1 is then the same configuration, which keeps the logs consistent. `--bootstrap-expect 1`
+// and the YAML key `bootstrap: true` bootstrap this server alone at once.
 //
 // A server whose Raft already has a configuration (a restart, or a server
 // the leader added) never bootstraps: formation ends at once. (raft::Node::
@@ -66,8 +72,9 @@ struct FormationOptions {
 };
 
 // Asks the server at rpc_addr for its Raft peers; an empty list means none.
-using PeerProbe =
-    std::function<Result<std::size_t>(const std::string& rpc_addr, std::chrono::milliseconds)>;
+// Asks a server for its Raft configuration (empty: it has none yet).
+using PeerProbe = std::function<Result<std::vector<raft::Server>>(const std::string& rpc_addr,
+                                                                  std::chrono::milliseconds)>;
 
 class ClusterFormation {
  public:

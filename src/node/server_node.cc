@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "absl/strings/numbers.h"
 #include "admission/admission.h"
 #include "common/log.h"
 #include "dispatcher/raft_proposer.h"
@@ -181,10 +182,20 @@ void ServerNode::StartClusterWork() {
                        .expect = o.bootstrap_expect,
                        .bootstrap = o.bootstrap},
       raft_.get(), members_,
-      [](const std::string& rpc_addr, std::chrono::milliseconds timeout) -> Result<std::size_t> {
+      [](const std::string& rpc_addr,
+         std::chrono::milliseconds timeout) -> Result<std::vector<raft::Server>> {
         auto peers = rpc::ListRaftPeers(rpc_addr, {.timeout = absl::FromChrono(timeout)});
         if (!peers.ok()) return peers.status();
-        return peers->size();
+        std::vector<raft::Server> servers;
+        for (const rpc::RaftPeer& p : *peers) {
+          std::uint64_t id = 0;
+          if (!absl::SimpleAtoi(p.id, &id)) {
+            return Status::Internal("server at " + rpc_addr +
+                                    " lists a Raft id that is no number: " + p.id);
+          }
+          servers.push_back({RaftId(id), p.address});
+        }
+        return servers;
       });
   formation_->Start();
 }

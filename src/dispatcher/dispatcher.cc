@@ -335,11 +335,21 @@ void Dispatcher::TryDispatch(const fsm::RunKey& key) {
   // The run must still be pending (not started, finished or deleted since).
   std::optional<fsm::PendingRun> run;
   std::shared_ptr<const fsm::Job> job;
+  bool replacing = false;  // `replace`: an older execution is still running
   state_->Read([&](const fsm::State& s) {
     auto p = s.pending_runs().find(key);
     if (p == s.pending_runs().end()) return;
     run = p->second;
     job = s.ShareJob(key.job_name);
+    if (job && job->concurrency == "replace") {
+      for (auto r = s.running().lower_bound({key.job_name, ""});
+           r != s.running().end() && r->first.first == key.job_name; ++r) {
+        if (r->second.group != key.group) {
+          replacing = true;
+          break;
+        }
+      }
+    }
   });
   if (!run || !job) {
     if (it != dispatches_.end()) dispatches_.erase(it);
@@ -348,6 +358,12 @@ void Dispatcher::TryDispatch(const fsm::RunKey& key) {
   const absl::Time now = clock_->Now();
   if (run->due > now) {
     PushTimer({run->due, TimerKind::kDispatch, key, {}});
+    return;
+  }
+  // semantics §4.4: `replace` starts the new run after the cancelled one
+  // ended, so that two never run at once (bounded by replace_wait).
+  if (replacing && it == dispatches_.end() && now < run->created + options_.replace_wait) {
+    PushTimer({now + options_.replace_poll, TimerKind::kDispatch, key, {}});
     return;
   }
   if (it == dispatches_.end()) {

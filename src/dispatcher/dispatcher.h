@@ -82,6 +82,12 @@ struct DispatcherOptions {
   absl::Duration recheck_interval = absl::Seconds(5);
   // Deadline of an AgentRunner.Cancel call (concurrency `replace`).
   absl::Duration cancel_timeout = absl::Seconds(5);
+  // Concurrency `replace`: a new run starts only once the cancelled ones
+  // have ended (checked every replace_poll), or after replace_wait at the
+  // latest (an agent that lost its runs must not block the job for ever;
+  // the shell executor's own cancel grace is 10 s).
+  absl::Duration replace_wait = absl::Seconds(15);
+  absl::Duration replace_poll = absl::Milliseconds(100);
   // Live output kept per running execution (LiveOutput).
   std::size_t live_output_bytes = 64 * 1024;
   // Events queued for the dispatch loop before it falls back to rescanning

@@ -1,0 +1,39 @@
+// Internal to api/: the route groups and the helpers their handlers share.
+// Each handler decodes, makes one Backend call and maps the result to the
+// wire (style.md §7).
+#ifndef CKRON_API_HANDLERS_H_
+#define CKRON_API_HANDLERS_H_
+
+#include <optional>
+#include <string>
+
+#include "api/api.h"
+#include "api/json_codec.h"
+
+namespace ckron::api::internal {
+
+// Registers the routes of one group.
+void AddJobRoutes(Router& router, Backend* backend, const ApiOptions& options);
+void AddExecutionRoutes(Router& router, Backend* backend, const ApiOptions& options);
+void AddClusterRoutes(Router& router, Backend* backend, const ApiOptions& options);
+void AddRestoreRoute(Router& router, Backend* backend, const ApiOptions& options);
+
+// A JSON response; indented when the request has ?pretty.
+Response JsonResponse(const Request& request, int status, const Json& body);
+
+// The HTTP status for a Status code (docs/api.md, "Errors").
+int HttpStatusFor(const Status& status);
+// A text/plain error with the status's message, at HttpStatusFor or at
+// `status_override` when given.
+Response ErrorResponse(const Status& status, std::optional<int> status_override = std::nullopt);
+
+// An integer query parameter: `fallback` when absent; kInvalidArgument
+// naming the parameter when not an integer or negative.
+Result<long long> IntQuery(const Request& request, const char* name, long long fallback);
+
+// The deadline for a write started now.
+absl::Time WriteDeadline(const ApiOptions& options);
+
+}  // namespace ckron::api::internal
+
+#endif  // CKRON_API_HANDLERS_H_

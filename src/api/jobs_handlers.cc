@@ -1,0 +1,245 @@
+// /v1/jobs: list (filters, sort, paging), get, create-or-update, delete,
+// run, toggle (dkron-spec §1.2, §1.3).
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "api/handlers.h"
+#include "common/log.h"
+
+namespace ckron::api::internal {
+namespace {
+
+using JobPtr = std::shared_ptr<const fsm::Job>;
+
+// What GET /v1/jobs filters on (all must match).
+struct JobFilter {
+  std::optional<std::string> q, status, disabled;
+  std::map<std::string, std::string> metadata;
+
+  bool empty() const { return !q && !status && !disabled && metadata.empty(); }
+  bool Matches(const fsm::Job& j) const {
+    if (q && j.name.find(*q) == std::string::npos && j.displayname.find(*q) == std::string::npos) {
+      return false;
+    }
+    if (status) {
+      const std::string want = *status == "untriggered" ? "" : *status;
+      if (j.status != want) return false;
+    }
+    if (disabled && *disabled != (j.disabled ? "true" : "false")) return false;
+    for (const auto& [k, v] : metadata) {
+      auto it = j.metadata.find(k);
+      if (it == j.metadata.end() || it->second != v) return false;
+    }
+    return true;
+  }
+};
+
+JobFilter FilterOf(const Request& req) {
+  JobFilter f;
+  f.q = req.Query("q");
+  if (f.q && f.q->empty()) f.q.reset();
+  f.status = req.Query("status");
+  if (f.status && f.status->empty()) f.status.reset();
+  f.disabled = req.Query("disabled");
+  if (f.disabled && f.disabled->empty()) f.disabled.reset();
+  for (const auto& [k, v] : req.query) {
+    // gin's QueryMap: metadata[key]=value
+    if (k.size() > 10 && k.rfind("metadata[", 0) == 0 && k.back() == ']') {
+      f.metadata[k.substr(9, k.size() - 10)] = v;
+    }
+  }
+  return f;
+}
+
+// Orders by one of Dkron's sortable fields, then by name.
+bool SortLess(const std::string& key, const fsm::Job& a, const fsm::Job& b) {
+  auto by = [&](const auto& x, const auto& y) {
+    if (x != y) return x < y;
+    return a.name < b.name;
+  };
+  auto opt = [](const std::optional<absl::Time>& t) { return t.value_or(absl::InfinitePast()); };
+  auto next = [](const fsm::Job& j) { return j.next_known ? j.next : absl::InfinitePast(); };
+  if (key == "displayname") return by(a.displayname, b.displayname);
+  if (key == "schedule") return by(a.schedule, b.schedule);
+  if (key == "success_count") return by(a.success_count, b.success_count);
+  if (key == "error_count") return by(a.error_count, b.error_count);
+  if (key == "last_success") return by(opt(a.last_success), opt(b.last_success));
+  if (key == "last_error") return by(opt(a.last_error), opt(b.last_error));
+  if (key == "next") return by(next(a), next(b));
+  return a.name < b.name;
+}
+
+bool KnownSort(const std::string& key) {
+  static const char* const kKeys[] = {"name",        "displayname",  "schedule",   "success_count",
+                                      "error_count", "last_success", "last_error", "next"};
+  return std::any_of(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return key == k; });
+}
+
+// GET /v1/jobs. Sorted by name without filters (the natural order of the
+// job table), only the page is visited and copied: O(_end) to skip to it,
+// never a copy of every job. Filters and other sorts must look at every
+// job; they keep pointers only and encode just the page.
+Response ListJobs(Backend* backend, Request& req) {
+  std::string sort = req.Query("_sort").value_or("id");
+  if (sort.empty() || sort == "id") sort = "name";
+  if (!KnownSort(sort)) {
+    return TextError(400, "unknown _sort \"" + sort +
+                              "\"; use name, displayname, schedule, success_count, error_count, "
+                              "last_success, last_error or next");
+  }
+  const bool desc = absl::AsciiStrToUpper(req.Query("_order").value_or("ASC")) == "DESC";
+  auto start = IntQuery(req, "_start", 0);
+  if (!start.ok()) return ErrorResponse(start.status());
+  auto end = IntQuery(req, "_end", -1);
+  if (!end.ok()) return ErrorResponse(end.status());
+  const JobFilter filter = FilterOf(req);
+
+  std::vector<JobPtr> page;
+  std::size_t total = 0;
+  backend->state().Read([&](const fsm::State& s) {
+    const fsm::JobTable& jobs = s.jobs();
+    if (filter.empty() && sort == "name") {
+      total = jobs.size();
+      const std::size_t e = *end < 0 ? total : std::min<std::size_t>(total, *end);
+      const std::size_t b = std::min<std::size_t>(static_cast<std::size_t>(*start), e);
+      // Descending positions [b, e) are ascending positions [total-e, total-b).
+      const std::size_t from = desc ? total - e : b;
+      const std::size_t to = desc ? total - b : e;
+      std::size_t i = 0;
+      jobs.ForEachByName([&](const fsm::Job& j) {
+        if (i >= to) return false;
+        if (i++ >= from) page.push_back(s.ShareJob(j.name));
+        return true;
+      });
+      if (desc) std::reverse(page.begin(), page.end());
+      return;
+    }
+    std::vector<JobPtr> all;
+    jobs.ForEachByName([&](const fsm::Job& j) {
+      if (filter.Matches(j)) all.push_back(s.ShareJob(j.name));
+      return true;
+    });
+    page = std::move(all);
+  });
+  if (!(filter.empty() && sort == "name")) {
+    total = page.size();
+    if (sort != "name") {
+      std::stable_sort(page.begin(), page.end(),
+                       [&](const JobPtr& a, const JobPtr& b) { return SortLess(sort, *a, *b); });
+    }
+    if (desc) std::reverse(page.begin(), page.end());
+    const std::size_t e = *end < 0 ? total : std::min<std::size_t>(total, *end);
+    const std::size_t b = std::min<std::size_t>(static_cast<std::size_t>(*start), e);
+    page = std::vector<JobPtr>(page.begin() + static_cast<std::ptrdiff_t>(b),
+                               page.begin() + static_cast<std::ptrdiff_t>(e));
+  }
+  Json out = Json::array();
+  for (const JobPtr& j : page) out.push_back(JobToJson(*j));
+  Response r = JsonResponse(req, 200, out);
+  r.SetHeader("X-Total-Count", std::to_string(total));
+  return r;
+}
+
+JobPtr FindJob(Backend* backend, const std::string& name) {
+  return backend->state().Read([&](const fsm::State& s) { return s.ShareJob(name); });
+}
+
+Response JobNotFound(const std::string& name) {
+  return TextError(404, "job \"" + name + "\" not found");
+}
+
+Response GetJob(Backend* backend, Request& req) {
+  const JobPtr job = FindJob(backend, req.Param("job"));
+  if (!job) return JobNotFound(req.Param("job"));
+  return JsonResponse(req, 200, JobToJson(*job));
+}
+
+// POST/PATCH /v1/jobs and PUT /v1/jobs/{job}: the name comes from the body
+// (Dkron ignores the path parameter).
+Response PutJob(Backend* backend, const ApiOptions& options, Request& req) {
+  if (backend->state().Read([](const fsm::State& s) { return s.paused(); })) {
+    return TextError(503, "New job submissions are currently paused");
+  }
+  auto job = JobFromJson(req.body);
+  if (!job.ok()) return TextError(400, job.status().message());
+  if (Status s = backend->ValidateJob(*job); !s.ok()) {
+    return TextError(400, "Job validation failed: " + s.message() + ".");
+  }
+  const std::string name = job->name;
+  auto outcome = backend->Propose(fsm::PutJob{std::move(*job)}, WriteDeadline(options));
+  if (!outcome.ok()) return ErrorResponse(outcome.status());
+  if (!outcome->status.ok()) {
+    const Status& s = outcome->status;
+    if (s.code() == StatusCode::kInvalidArgument) {
+      return TextError(400, "Job validation failed: " + s.message() + ".");
+    }
+    return ErrorResponse(s);
+  }
+  if (req.HasQuery("runoncreate")) {
+    if (Status s = backend->RunJob(name, false, WriteDeadline(options)); !s.ok()) {
+      logging::Get("api")->warn("api: runoncreate of job {}: {}", name, s.ToString());
+    }
+  }
+  Response r = JsonResponse(req, 201, JobToJson(*outcome->job));
+  r.SetHeader("Location", "/v1/jobs/" + name);
+  return r;
+}
+
+Response DeleteJob(Backend* backend, const ApiOptions& options, Request& req) {
+  const std::string name = req.Param("job");
+  auto outcome = backend->Propose(fsm::DeleteJob{name}, WriteDeadline(options));
+  if (!outcome.ok()) return ErrorResponse(outcome.status());
+  // Dkron answers 404 for every refusal (unknown job, dependent jobs).
+  if (!outcome->status.ok()) return ErrorResponse(outcome->status, 404);
+  return JsonResponse(req, 200, JobToJson(*outcome->job));
+}
+
+// POST /v1/jobs/{job} and /v1/jobs/{job}/run: asynchronous (brief): returns
+// once the fire is recorded, not when the job finishes.
+Response RunJob(Backend* backend, const ApiOptions& options, Request& req) {
+  const std::string name = req.Param("job");
+  if (!FindJob(backend, name)) return JobNotFound(name);
+  const bool force = req.Query("force").value_or("") == "true";
+  if (Status s = backend->RunJob(name, force, WriteDeadline(options)); !s.ok()) {
+    return ErrorResponse(s);
+  }
+  const JobPtr job = FindJob(backend, name);
+  if (!job) return JobNotFound(name);
+  Response r = JsonResponse(req, 200, JobToJson(*job));
+  r.SetHeader("Location", "/v1/jobs/" + name);
+  return r;
+}
+
+Response ToggleJob(Backend* backend, const ApiOptions& options, Request& req) {
+  const std::string name = req.Param("job");
+  const JobPtr job = FindJob(backend, name);
+  if (!job) return JobNotFound(name);
+  auto outcome =
+      backend->Propose(fsm::SetJobDisabled{name, !job->disabled}, WriteDeadline(options));
+  if (!outcome.ok()) return ErrorResponse(outcome.status());
+  if (!outcome->status.ok()) {
+    return ErrorResponse(outcome->status,
+                         outcome->status.code() == StatusCode::kNotFound ? 404 : 422);
+  }
+  return JsonResponse(req, 200, JobToJson(*outcome->job));
+}
+
+}  // namespace
+
+void AddJobRoutes(Router& router, Backend* b, const ApiOptions& o) {
+  const ApiOptions* opts = &o;
+  router.Add("GET", "/v1/jobs", [b](Request& r) { return ListJobs(b, r); });
+  router.Add("POST", "/v1/jobs", [b, opts](Request& r) { return PutJob(b, *opts, r); });
+  router.Add("PATCH", "/v1/jobs", [b, opts](Request& r) { return PutJob(b, *opts, r); });
+  router.Add("PUT", "/v1/jobs/{job}", [b, opts](Request& r) { return PutJob(b, *opts, r); });
+  router.Add("GET", "/v1/jobs/{job}", [b](Request& r) { return GetJob(b, r); });
+  router.Add("DELETE", "/v1/jobs/{job}", [b, opts](Request& r) { return DeleteJob(b, *opts, r); });
+  router.Add("POST", "/v1/jobs/{job}", [b, opts](Request& r) { return RunJob(b, *opts, r); });
+  router.Add("POST", "/v1/jobs/{job}/run", [b, opts](Request& r) { return RunJob(b, *opts, r); });
+  router.Add("POST", "/v1/jobs/{job}/toggle",
+             [b, opts](Request& r) { return ToggleJob(b, *opts, r); });
+}
+
+}  // namespace ckron::api::internal

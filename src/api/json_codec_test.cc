@@ -1,0 +1,202 @@
+#include "api/json_codec.h"
+
+#include <gtest/gtest.h>
+
+namespace ckron::api {
+namespace {
+
+fsm::Job FullJob() {
+  fsm::Job j;
+  j.name = "backup";
+  j.displayname = "Backup";
+  j.timezone = "Europe/Berlin";
+  j.schedule = "0 30 2 * * *";
+  j.owner = "ops";
+  j.owner_email = "ops@example.com";
+  j.success_count = 3;
+  j.error_count = 1;
+  j.last_success = absl::FromUnixSeconds(1'700'000'000);
+  j.last_error = absl::FromUnixNanos(1'700'000'000'123'000'000);
+  j.disabled = true;
+  j.tags = {{"role", "db:1"}};
+  j.metadata = {{"team", "a"}};
+  j.retries = 2;
+  j.parent_job = "";
+  j.processors = {{"log", {{"forward", "true"}}}};
+  j.concurrency = "forbid";
+  j.executor = "shell";
+  j.executor_config = {{"command", "echo hi"}};
+  j.status = "success";
+  j.ephemeral = true;
+  j.starts_at = absl::FromUnixSeconds(1'600'000'000);
+  j.expires_at = absl::FromUnixSeconds(1'900'000'000);
+  j.misfire_policy = "skip";
+  j.starting_deadline = absl::Seconds(90);
+  j.retry_backoff = absl::Seconds(5);
+  return j;
+}
+
+TEST(FormatTime, GoStyle) {
+  EXPECT_EQ(FormatGoTime(absl::FromUnixSeconds(0)), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(FormatGoTime(absl::FromUnixNanos(1'500'000'000)), "1970-01-01T00:00:01.5Z");
+  absl::TimeZone berlin;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Berlin", &berlin));
+  EXPECT_EQ(FormatGoTime(absl::FromUnixSeconds(0), berlin), "1970-01-01T01:00:00+01:00");
+}
+
+TEST(ParseTime, Rfc3339AndDatetimeLocal) {
+  EXPECT_EQ(*ParseJobTime("2026-01-02T03:04:05Z"), absl::FromUnixSeconds(1'767'323'045));
+  EXPECT_EQ(*ParseJobTime("2026-01-02T04:04:05+01:00"), absl::FromUnixSeconds(1'767'323'045));
+  EXPECT_EQ(*ParseJobTime("2026-01-02T03:04"), absl::FromUnixSeconds(1'767'323'040));
+  EXPECT_FALSE(ParseJobTime("yesterday").ok());
+}
+
+TEST(JobJson, FieldsInDkronOrderWithDkronTypes) {
+  fsm::Job j;
+  j.name = "a";
+  const Json o = JobToJson(j);
+  std::vector<std::string> keys;
+  for (auto it = o.begin(); it != o.end(); ++it) keys.push_back(it.key());
+  const std::vector<std::string> want = {"id",
+                                         "name",
+                                         "displayname",
+                                         "timezone",
+                                         "schedule",
+                                         "owner",
+                                         "owner_email",
+                                         "success_count",
+                                         "error_count",
+                                         "last_success",
+                                         "last_error",
+                                         "disabled",
+                                         "tags",
+                                         "metadata",
+                                         "retries",
+                                         "dependent_jobs",
+                                         "parent_job",
+                                         "processors",
+                                         "concurrency",
+                                         "executor",
+                                         "executor_config",
+                                         "status",
+                                         "next",
+                                         "ephemeral",
+                                         "starts_at",
+                                         "expires_at",
+                                         "misfire_policy",
+                                         "starting_deadline",
+                                         "retry_backoff"};
+  EXPECT_EQ(keys, want);
+  EXPECT_EQ(o["id"], "a");
+  EXPECT_TRUE(o["last_success"].is_null());
+  EXPECT_TRUE(o["tags"].is_null());
+  EXPECT_TRUE(o["processors"].is_object());
+  EXPECT_EQ(o["next"], "0001-01-01T00:00:00Z");
+  EXPECT_TRUE(o["retries"].is_number_unsigned());
+}
+
+TEST(JobJson, RoundTrip) {
+  const fsm::Job j = FullJob();
+  auto back = JobFromJson(JobToJson(j).dump());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, j);
+}
+
+TEST(JobJson, NullsLeaveDefaultsAndUnknownFieldsAreIgnored) {
+  auto j = JobFromJson(R"({"name":"a","tags":null,"last_success":null,"whatever":[1,2]})");
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  EXPECT_EQ(j->name, "a");
+  EXPECT_TRUE(j->tags.empty());
+}
+
+TEST(JobJson, DatetimeLocalAccepted) {
+  auto j = JobFromJson(R"({"name":"a","starts_at":"2026-01-02T03:04"})");
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ(*j->starts_at, absl::FromUnixSeconds(1'767'323'040));
+}
+
+TEST(JobJson, InvalidJsonSaysWhere) {
+  auto j = JobFromJson(R"({"name": )");
+  ASSERT_FALSE(j.ok());
+  EXPECT_EQ(j.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(j.status().message().find("Unable to parse payload"), std::string::npos);
+  EXPECT_NE(j.status().message().find("column"), std::string::npos) << j.status().message();
+}
+
+TEST(JobJson, NotAnObject) {
+  auto j = JobFromJson("[1]");
+  ASSERT_FALSE(j.ok());
+  EXPECT_NE(j.status().message().find("must be a JSON object"), std::string::npos);
+}
+
+// Every field with a JSON value of the wrong type is refused, naming it.
+TEST(JobJson, WrongTypeNamesTheField) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"name":5})", "\"name\""},
+      {R"({"displayname":true})", "\"displayname\""},
+      {R"({"timezone":[]})", "\"timezone\""},
+      {R"({"schedule":1})", "\"schedule\""},
+      {R"({"owner":{}})", "\"owner\""},
+      {R"({"owner_email":1})", "\"owner_email\""},
+      {R"({"success_count":"1"})", "\"success_count\""},
+      {R"({"error_count":1.5})", "\"error_count\""},
+      {R"({"last_success":5})", "\"last_success\""},
+      {R"({"last_error":"nope"})", "\"last_error\""},
+      {R"({"disabled":"yes"})", "\"disabled\""},
+      {R"({"tags":[]})", "\"tags\""},
+      {R"({"tags":{"a":1}})", "\"tags.a\""},
+      {R"({"metadata":"x"})", "\"metadata\""},
+      {R"({"retries":-1})", "\"retries\""},
+      {R"({"retries":"2"})", "\"retries\""},
+      {R"({"dependent_jobs":"a"})", "\"dependent_jobs\""},
+      {R"({"dependent_jobs":[1]})", "\"dependent_jobs[0]\""},
+      {R"({"parent_job":1})", "\"parent_job\""},
+      {R"({"processors":[]})", "\"processors\""},
+      {R"({"processors":{"log":{"forward":true}}})", "\"processors.log.forward\""},
+      {R"({"concurrency":1})", "\"concurrency\""},
+      {R"({"executor":1})", "\"executor\""},
+      {R"({"executor_config":{"timeout":30}})", "\"executor_config.timeout\""},
+      {R"({"status":1})", "\"status\""},
+      {R"({"ephemeral":0})", "\"ephemeral\""},
+      {R"({"starts_at":true})", "\"starts_at\""},
+      {R"({"expires_at":"soon"})", "\"expires_at\""},
+      {R"({"misfire_policy":1})", "\"misfire_policy\""},
+      {R"({"starting_deadline":60})", "\"starting_deadline\""},
+      {R"({"retry_backoff":"5 parsecs"})", "\"retry_backoff\""},
+  };
+  for (const auto& [body, field] : cases) {
+    auto j = JobFromJson(body);
+    ASSERT_FALSE(j.ok()) << body;
+    EXPECT_EQ(j.status().code(), StatusCode::kInvalidArgument) << body;
+    EXPECT_NE(j.status().message().find(field), std::string::npos)
+        << body << " -> " << j.status().message();
+  }
+}
+
+TEST(ExecutionJson, ShapeAndZone) {
+  fsm::Execution e;
+  e.id = "1-n1";
+  e.job_name = "a";
+  e.started_at = absl::FromUnixSeconds(0);
+  e.success = true;
+  e.node_name = "n1";
+  e.group = 7;
+  e.attempt = 1;
+  absl::TimeZone berlin;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Berlin", &berlin));
+  const Json o = ExecutionToJson(e, berlin, false);
+  EXPECT_EQ(o["started_at"], "1970-01-01T01:00:00+01:00");
+  EXPECT_EQ(o["finished_at"], "0001-01-01T00:00:00Z");
+  EXPECT_FALSE(o.contains("output"));  // omitempty
+  EXPECT_EQ(o["output_truncated"], false);
+  EXPECT_EQ(o["group"], 7);
+  EXPECT_FALSE(ExecutionToJson(e, berlin).contains("output_truncated"));
+}
+
+TEST(Dump, PrettyIndentsFourSpaces) {
+  EXPECT_EQ(Dump(Json{{"a", 1}}, true), "{\n    \"a\": 1\n}");
+  EXPECT_EQ(Dump(Json{{"a", 1}}, false), "{\"a\":1}");
+}
+
+}  // namespace
+}  // namespace ckron::api

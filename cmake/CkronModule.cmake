@@ -30,14 +30,17 @@ function(ckron_module name)
   target_link_libraries(ckron_${name} PUBLIC ${M_DEPS} PRIVATE ckron_warnings)
 endfunction()
 
-# ckron_test(<name> SOURCES ... DEPS ... [LABELS ...])
+# ckron_test(<name> SOURCES ... DEPS ... [LABELS ...] [TIMEOUT s] [ONE_PROCESS])
 #   A GoogleTest binary registered with CTest; every TEST becomes one CTest
 #   test so failures are reported by name. Default label: unit.
+#   ONE_PROCESS: the whole binary is one CTest test instead, so its tests
+#   share what the process starts once (a cluster of real agents that takes
+#   seconds to form); gtest's output still names each failure.
 function(ckron_test name)
   if(NOT CKRON_BUILD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "ONE_PROCESS" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
   if(NOT T_LABELS)
     set(T_LABELS unit)
   endif()
@@ -47,10 +50,15 @@ function(ckron_test name)
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gtest GTest::gmock
                         GTest::gtest_main ckron_warnings)
-  include(GoogleTest)
-  gtest_discover_tests(${name}
-    DISCOVERY_MODE PRE_TEST
-    PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT})
+  if(T_ONE_PROCESS)
+    add_test(NAME ${name} COMMAND ${name})
+    set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT})
+  else()
+    include(GoogleTest)
+    gtest_discover_tests(${name}
+      DISCOVERY_MODE PRE_TEST
+      PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT})
+  endif()
   if("unit" IN_LIST T_LABELS)
     set_property(GLOBAL APPEND PROPERTY CKRON_UNIT_TESTS ${name})
   endif()

@@ -67,6 +67,7 @@ int AgentCluster::Add(AgentSpec spec) {
   s.gossip_port = raft::testing::FreeTcpPort();
   s.rpc_port = raft::testing::FreeTcpPort();
   s.raft_port = raft::testing::FreeTcpPort();
+  s.http_port = raft::testing::FreeTcpPort();
   slots_.push_back(std::move(s));
   const int i = size() - 1;
   // An explicit configuration file, so that no ckron.yml or dkron.yml of
@@ -80,6 +81,9 @@ std::string AgentCluster::gossip_addr(int i) const {
 }
 std::string AgentCluster::rpc_addr(int i) const {
   return "127.0.0.1:" + std::to_string(slot(i).rpc_port);
+}
+std::string AgentCluster::http_addr(int i) const {
+  return "127.0.0.1:" + std::to_string(slot(i).http_port);
 }
 std::filesystem::path AgentCluster::data_dir(int i) const {
   return dir_.path() / (slot(i).name + ".data");
@@ -96,6 +100,7 @@ Status AgentCluster::Start(int i, const std::vector<std::string>& join) {
                                    "--bind-addr", gossip_addr(i),
                                    "--rpc-port",  std::to_string(s.rpc_port),
                                    "--raft-port", std::to_string(s.raft_port),
+                                   "--http-addr", http_addr(i),
                                    "--data-dir",  data_dir(i).string(),
                                    "--profile",   "local"};
   if (s.spec.server) argv.push_back("--server");
@@ -156,6 +161,10 @@ bool AgentCluster::Running(int i) {
 
 std::string AgentCluster::Log(int i) const {
   return raft::testing::TailFile(dir_.path() / (slot(i).name + ".log"), 6000);
+}
+
+std::string AgentCluster::FullLog(int i) const {
+  return ReadFile(dir_.path() / (slot(i).name + ".log"));
 }
 
 bool AgentCluster::LogContains(int i, const std::string& needle) const {

@@ -73,9 +73,11 @@ class AgentCluster {
   const std::string& name(int i) const { return slot(i).name; }
   std::string gossip_addr(int i) const;
   std::string rpc_addr(int i) const;
+  std::string http_addr(int i) const;  // the REST API (servers)
   std::filesystem::path data_dir(int i) const;
   std::filesystem::path config_path(int i) const;
-  std::string Log(int i) const;  // tail of its log file
+  std::string Log(int i) const;      // tail of its log file
+  std::string FullLog(int i) const;  // all of it, across restarts
   bool LogContains(int i, const std::string& needle) const;
   std::string Describe() const;  // every agent's log tail, for failures
 
@@ -107,7 +109,7 @@ class AgentCluster {
   struct Slot {
     std::string name;
     AgentSpec spec;
-    int gossip_port = 0, rpc_port = 0, raft_port = 0;
+    int gossip_port = 0, rpc_port = 0, raft_port = 0, http_port = 0;
     raft::testing::Process process;
   };
   const Slot& slot(int i) const { return slots_[static_cast<std::size_t>(i)]; }

@@ -5,8 +5,8 @@
 // against a real server in this process, and the servers' admission of job
 // writes. Every assertion is on the executions (or jobs) the servers applied.
 //
-// The cluster is started once for the suite; each test uses its own job
-// names.
+// The cluster (scheduling_cluster.h) is shared by every test of the binary;
+// each test uses its own job names.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -17,110 +17,25 @@
 #include <memory>
 #include <set>
 
-#include "agent_cluster.h"
 #include "executor/testing/http_server.h"
+#include "scheduling_cluster.h"
 
 namespace ckron::testing {
 namespace {
 
 using ::testing::HasSubstr;
 
-class SchedulingMore : public ::testing::Test {
+class SchedulingMore : public SchedulingTest {
  protected:
-  static void SetUpTestSuite() {
-    cluster_ = new AgentCluster("ckron-sched2");
-    Status s = cluster_->StartServers(3);
-    for (int k = 0; s.ok() && k < 2; ++k) {
-      const int i = cluster_->Add({.server = false, .extra_args = {"--tag", "kind=worker"}});
-      s = cluster_->Start(i, {cluster_->gossip_addr(0)});
-    }
-    start_status_ = new Status(s);
-    // Every server sees both workers alive before the tests fire jobs at them.
-    if (s.ok()) {
-      for (int i = 0; i < 3; ++i) {
-        if (!Eventually([&] {
-              return cluster_->MemberStatus(i, "n3") == "alive" &&
-                     cluster_->MemberStatus(i, "n4") == "alive";
-            })) {
-          *start_status_ = Status::Unavailable("workers not seen alive by n" + std::to_string(i));
-        }
-      }
-    }
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    delete start_status_;
-  }
-  void SetUp() override {
-    ASSERT_TRUE(start_status_->ok()) << start_status_->ToString() << cluster_->Describe();
-  }
-
-  // A one-off schedule two seconds from now.
-  static std::string AtSoon() {
-    return "@at " +
-           absl::FormatTime(absl::RFC3339_sec, absl::Now() + absl::Seconds(2), absl::UTCTimeZone());
-  }
-
   // A shell job (shell syntax) on one of the workers, fired once soon.
   static fsm::Job ShellJob(const std::string& name, const std::string& command) {
-    fsm::Job job;
-    job.name = name;
-    job.schedule = AtSoon();
-    job.executor = "shell";
-    job.executor_config = {{"command", command}, {"shell", "true"}};
+    fsm::Job job = SchedulingTest::ShellJob(name, command, AtSoon());
     job.tags = {{"kind", "worker:1"}};
     return job;
   }
 
-  // The executions of `job` once `done` holds for them (read from server 0,
-  // then any other on failure).
-  static std::vector<fsm::Execution> WaitExecutions(
-      const std::string& job, const std::function<bool(const std::vector<fsm::Execution>&)>& done,
-      milliseconds timeout = 60s) {
-    std::vector<fsm::Execution> last;
-    const bool ok = Eventually(
-        [&] {
-          for (int i = 0; i < 3; ++i) {
-            auto r = cluster_->Executions(i, job, /*with_output=*/true);
-            if (r.ok()) {
-              last = *r;
-              return done(last);
-            }
-          }
-          return false;
-        },
-        timeout);
-    if (!ok)
-      ADD_FAILURE() << "executions of " << job << " never got there:\n"
-                    << Dump(last) << cluster_->Describe();
-    return last;
-  }
-
-  // The one execution of a one-off job, once it has finished.
-  static std::vector<fsm::Execution> WaitOneFinished(const std::string& job) {
-    return WaitExecutions(job, [](const auto& es) { return !es.empty() && !es.back().running(); });
-  }
-
-  static std::vector<fsm::Execution> RunReplaced(const std::string& name);
-
-  static std::string Dump(const std::vector<fsm::Execution>& es) {
-    std::string out;
-    for (const auto& e : es) {
-      out += e.id + " node=" + e.node_name + " group=" + std::to_string(e.group) +
-             " attempt=" + std::to_string(e.attempt) +
-             " started=" + absl::FormatTime(e.started_at) +
-             (e.running() ? " running" : " finished=" + absl::FormatTime(*e.finished_at)) +
-             (e.success ? " ok" : " failed") + " output=" + e.output.substr(0, 160) + "\n";
-    }
-    return out;
-  }
-
-  static AgentCluster* cluster_;
-  static Status* start_status_;
+  std::vector<fsm::Execution> RunReplaced(const std::string& name);
 };
-
-AgentCluster* SchedulingMore::cluster_ = nullptr;
-Status* SchedulingMore::start_status_ = nullptr;
 
 // The most executions of `es` whose [started_at, finished_at) intervals
 // overlap at one instant (a running one extends to the end of time).
@@ -148,7 +63,7 @@ std::vector<fsm::Execution> SchedulingMore::RunReplaced(const std::string& name)
   fsm::Job job = ShellJob(name, "echo started; sleep 30");
   job.schedule = "@every 3s";
   job.concurrency = "replace";
-  if (Status s = cluster_->PutJob(0, job); !s.ok()) {
+  if (Status s = PutJob(0, job); !s.ok()) {
     ADD_FAILURE() << s.ToString();
     return {};
   }
@@ -156,7 +71,7 @@ std::vector<fsm::Execution> SchedulingMore::RunReplaced(const std::string& name)
       name, [](const auto& es) { return std::count_if(es.begin(), es.end(), Cancelled) >= 3; });
   // Stop firing (the job would keep being replaced).
   job.disabled = true;
-  EXPECT_TRUE(cluster_->PutJob(0, job).ok());
+  EXPECT_TRUE(PutJob(0, job).ok());
   return es;
 }
 
@@ -204,19 +119,19 @@ TEST_F(SchedulingMore, AnEphemeralJobIsDeletedAfterItsSuccessfulRun) {
   const std::filesystem::path marker = dir.path() / "ran";
   fsm::Job job = ShellJob("ephemeral-once", "echo ran > " + marker.string());
   job.ephemeral = true;
-  ASSERT_TRUE(cluster_->PutJob(1, job).ok());
+  ASSERT_TRUE(PutJob(1, job).ok());
   EXPECT_TRUE(Eventually([&] { return std::filesystem::exists(marker); }, 60s))
       << "the job never ran\n"
-      << cluster_->Describe();
+      << cluster().Describe();
   for (int i = 0; i < 3; ++i) {
     EXPECT_TRUE(Eventually(
         [&] {
-          auto r = cluster_->GetJob(i, "ephemeral-once");
+          auto r = cluster().GetJob(i, "ephemeral-once");
           return !r.ok() && r.status().code() == StatusCode::kNotFound;
         },
         60s))
         << "n" << i << " still has the job\n"
-        << cluster_->Describe();
+        << cluster().Describe();
   }
 }
 
@@ -226,7 +141,7 @@ TEST_F(SchedulingMore, AShellRunAboveMemLimitIsKilledAndFails) {
                           "echo started; a=$(head -c 100000000 /dev/zero | tr '\\0' x); "
                           "sleep 30; echo ${#a}");
   job.executor_config["mem_limit"] = "20971520";
-  ASSERT_TRUE(cluster_->PutJob(0, job).ok());
+  ASSERT_TRUE(PutJob(0, job).ok());
   const auto es = WaitOneFinished("mem-hog");
   ASSERT_EQ(es.size(), 1u) << Dump(es);
   EXPECT_FALSE(es[0].success) << Dump(es);
@@ -239,7 +154,7 @@ TEST_F(SchedulingMore, AShellRunAboveMemLimitIsKilledAndFails) {
 TEST_F(SchedulingMore, SuRunsTheCommandAsThatUser) {
   fsm::Job job = ShellJob("as-nobody", "id -un");
   job.executor_config["su"] = "nobody";
-  ASSERT_TRUE(cluster_->PutJob(2, job).ok());
+  ASSERT_TRUE(PutJob(2, job).ok());
   const auto es = WaitOneFinished("as-nobody");
   ASSERT_EQ(es.size(), 1u) << Dump(es);
   EXPECT_TRUE(es[0].success) << Dump(es);
@@ -265,8 +180,8 @@ TEST_F(SchedulingMore, TheHttpExecutorChecksTheCodeAndBodyItExpects) {
   bad.executor_config["url"] = server.Url("/other");
   bad.executor_config["expectCode"] = "201";
   bad.executor_config.erase("expectBody");
-  ASSERT_TRUE(cluster_->PutJob(0, good).ok());
-  ASSERT_TRUE(cluster_->PutJob(1, bad).ok());
+  ASSERT_TRUE(PutJob(0, good).ok());
+  ASSERT_TRUE(PutJob(1, bad).ok());
 
   const auto ok = WaitOneFinished("http-good");
   ASSERT_EQ(ok.size(), 1u) << Dump(ok);
@@ -289,12 +204,12 @@ TEST_F(SchedulingMore, EveryServerRefusesAJobWithABadShellTimeout) {
   fsm::Job job = ShellJob("bad-timeout", "true");
   job.executor_config["timeout"] = "banana";
   for (int i = 0; i < 3; ++i) {
-    const Status s = cluster_->PutJob(i, job);
+    const Status s = PutJob(i, job);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << "n" << i << ": " << s.ToString();
     EXPECT_THAT(s.message(), HasSubstr("executor_config.timeout")) << "n" << i;
   }
   for (int i = 0; i < 3; ++i) {
-    auto r = cluster_->GetJob(i, "bad-timeout");
+    auto r = cluster().GetJob(i, "bad-timeout");
     EXPECT_EQ(r.status().code(), StatusCode::kNotFound) << "n" << i;
   }
 }

@@ -5,8 +5,8 @@
 // real shell executor and report back; the test reads the executions each
 // server has applied (Cluster.ListExecutions).
 //
-// The cluster is started once for the suite (formation takes seconds); each
-// test uses its own job names.
+// The cluster (scheduling_cluster.h) is shared by every test of the binary;
+// each test uses its own job names.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -14,107 +14,19 @@
 #include <memory>
 #include <set>
 
-#include "agent_cluster.h"
+#include "scheduling_cluster.h"
 
 namespace ckron::testing {
 namespace {
 
 using ::testing::HasSubstr;
 
-class Scheduling : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    cluster_ = new AgentCluster("ckron-sched");
-    Status s = cluster_->StartServers(3);
-    for (int k = 0; s.ok() && k < 2; ++k) {
-      const int i = cluster_->Add({.server = false, .extra_args = {"--tag", "kind=worker"}});
-      s = cluster_->Start(i, {cluster_->gossip_addr(0)});
-    }
-    start_status_ = new Status(s);
-    // Every server sees both workers alive before the tests fire jobs at them.
-    if (s.ok()) {
-      for (int i = 0; i < 3; ++i) {
-        if (!Eventually([&] {
-              return cluster_->MemberStatus(i, "n3") == "alive" &&
-                     cluster_->MemberStatus(i, "n4") == "alive";
-            })) {
-          *start_status_ = Status::Unavailable("workers not seen alive by n" + std::to_string(i));
-        }
-      }
-    }
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    delete start_status_;
-  }
-  void SetUp() override {
-    ASSERT_TRUE(start_status_->ok()) << start_status_->ToString() << cluster_->Describe();
-  }
-
-  static fsm::Job ShellJob(const std::string& name, const std::string& command,
-                           const std::string& schedule = "@every 1s") {
-    fsm::Job job;
-    job.name = name;
-    job.schedule = schedule;
-    job.executor = "shell";
-    job.executor_config = {{"command", command}, {"shell", "true"}};
-    job.tags = {{"kind", "worker"}};
-    return job;
-  }
-
-  // The executions of `job` once `done` holds for them (read from server 0,
-  // then any other on failure).
-  static std::vector<fsm::Execution> WaitExecutions(
-      const std::string& job, const std::function<bool(const std::vector<fsm::Execution>&)>& done,
-      milliseconds timeout = 60s) {
-    std::vector<fsm::Execution> last;
-    const bool ok = Eventually(
-        [&] {
-          for (int i = 0; i < 3; ++i) {
-            auto r = cluster_->Executions(i, job, /*with_output=*/true);
-            if (r.ok()) {
-              last = *r;
-              return done(last);
-            }
-          }
-          return false;
-        },
-        timeout);
-    if (!ok)
-      ADD_FAILURE() << "executions of " << job << " never got there:\n"
-                    << Dump(last) << cluster_->Describe();
-    return last;
-  }
-
-  static std::string Dump(const std::vector<fsm::Execution>& es) {
-    std::string out;
-    for (const auto& e : es) {
-      out += e.id + " node=" + e.node_name + " group=" + std::to_string(e.group) +
-             " attempt=" + std::to_string(e.attempt) + (e.running() ? " running" : "") +
-             (e.success ? " ok" : " failed") + " output=" + e.output.substr(0, 80) + "\n";
-    }
-    return out;
-  }
-
-  static AgentCluster* cluster_;
-  static Status* start_status_;
-};
-
-AgentCluster* Scheduling::cluster_ = nullptr;
-Status* Scheduling::start_status_ = nullptr;
-
-// Finished executions grouped by trigger.
-std::map<std::int64_t, std::vector<fsm::Execution>> FinishedByGroup(
-    const std::vector<fsm::Execution>& es) {
-  std::map<std::int64_t, std::vector<fsm::Execution>> g;
-  for (const auto& e : es) {
-    if (!e.running()) g[e.group].push_back(e);
-  }
-  return g;
-}
+// Scheduled every second on every kind=worker agent unless a test says
+// otherwise.
+class Scheduling : public SchedulingTest {};
 
 TEST_F(Scheduling, EveryFireRunsOnEachTaggedAgentOnceAndReportsItsOutput) {
-  ASSERT_TRUE(cluster_->PutJob(1, ShellJob("tagged-all", "echo hello from $ENV_JOB_NAME")).ok());
+  ASSERT_TRUE(PutJob(1, ShellJob("tagged-all", "echo hello from $ENV_JOB_NAME")).ok());
   const auto es = WaitExecutions("tagged-all", [](const auto& es) {
     int complete = 0;
     for (const auto& [group, runs] : FinishedByGroup(es)) complete += runs.size() == 2;
@@ -138,7 +50,7 @@ TEST_F(Scheduling, EveryFireRunsOnEachTaggedAgentOnceAndReportsItsOutput) {
   // Every server applied the same executions.
   for (int i = 0; i < 3; ++i) {
     EXPECT_TRUE(Eventually([&] {
-      auto r = cluster_->Executions(i, "tagged-all");
+      auto r = cluster().Executions(i, "tagged-all");
       return r.ok() && r->size() >= es.size();
     }));
   }
@@ -147,7 +59,7 @@ TEST_F(Scheduling, EveryFireRunsOnEachTaggedAgentOnceAndReportsItsOutput) {
 TEST_F(Scheduling, ACountInTheTagPicksThatManyAgentsPerFire) {
   fsm::Job job = ShellJob("tagged-one", "true");
   job.tags = {{"kind", "worker:1"}};
-  ASSERT_TRUE(cluster_->PutJob(0, job).ok());
+  ASSERT_TRUE(PutJob(0, job).ok());
   const auto es =
       WaitExecutions("tagged-one", [](const auto& es) { return FinishedByGroup(es).size() >= 4; });
   const auto groups = FinishedByGroup(es);
@@ -163,7 +75,7 @@ TEST_F(Scheduling, AFailedRunIsRetriedOnTheSameNodeUpToRetries) {
   // @every 1h would first fire in an hour: start it with a one-off @at now.
   job.schedule = "@at " + absl::FormatTime(absl::RFC3339_sec, absl::Now() + absl::Seconds(2),
                                            absl::UTCTimeZone());
-  ASSERT_TRUE(cluster_->PutJob(2, job).ok());
+  ASSERT_TRUE(PutJob(2, job).ok());
   const auto es = WaitExecutions("retried", [](const auto& es) {
     return std::count_if(es.begin(), es.end(), [](const auto& e) { return !e.running(); }) >= 3;
   });
@@ -177,7 +89,7 @@ TEST_F(Scheduling, AFailedRunIsRetriedOnTheSameNodeUpToRetries) {
     attempts.insert(e.attempt);
   }
   EXPECT_EQ(attempts, (std::set<std::uint32_t>{1, 2, 3})) << Dump(es);
-  auto stored = cluster_->GetJob(0, "retried");
+  auto stored = cluster().GetJob(0, "retried");
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(stored->status, "failed");
   EXPECT_EQ(stored->error_count, 3);
@@ -187,7 +99,7 @@ TEST_F(Scheduling, ForbidNeverOverlapsRunsOfOneJob) {
   fsm::Job job = ShellJob("forbidden", "sleep 2.5");
   job.tags = {{"kind", "worker:1"}};
   job.concurrency = "forbid";
-  ASSERT_TRUE(cluster_->PutJob(0, job).ok());
+  ASSERT_TRUE(PutJob(0, job).ok());
   const auto es =
       WaitExecutions("forbidden", [](const auto& es) { return FinishedByGroup(es).size() >= 3; });
   std::vector<fsm::Execution> done;
@@ -205,15 +117,15 @@ TEST_F(Scheduling, ForbidNeverOverlapsRunsOfOneJob) {
 TEST_F(Scheduling, AChildJobRunsAfterItsParentSucceeded) {
   fsm::Job parent = ShellJob("parent-job", "true", "@every 2s");
   parent.tags = {{"kind", "worker:1"}};
-  ASSERT_TRUE(cluster_->PutJob(0, parent).ok());
+  ASSERT_TRUE(PutJob(0, parent).ok());
   fsm::Job child = ShellJob("child-job", "echo child", "");
   child.parent_job = "parent-job";
   child.tags = {{"kind", "worker:1"}};
-  ASSERT_TRUE(cluster_->PutJob(0, child).ok());
+  ASSERT_TRUE(PutJob(0, child).ok());
   const auto es =
       WaitExecutions("child-job", [](const auto& es) { return FinishedByGroup(es).size() >= 2; });
   ASSERT_GE(FinishedByGroup(es).size(), 2u) << Dump(es);
-  auto parents = cluster_->Executions(0, "parent-job");
+  auto parents = cluster().Executions(0, "parent-job");
   ASSERT_TRUE(parents.ok());
   std::set<std::int64_t> parent_groups;
   for (const auto& e : *parents) {
@@ -231,12 +143,12 @@ TEST_F(Scheduling, AShellTimeoutKillsTheRunAndFailsIt) {
                                            absl::UTCTimeZone());
   job.tags = {{"kind", "worker:1"}};
   job.executor_config["timeout"] = "1s";
-  ASSERT_TRUE(cluster_->PutJob(0, job).ok());
+  ASSERT_TRUE(PutJob(0, job).ok());
   const auto es = WaitExecutions(
       "timed-out", [](const auto& es) { return !es.empty() && !es.back().running(); });
   ASSERT_EQ(es.size(), 1u) << Dump(es);
   EXPECT_FALSE(es[0].success);
-  EXPECT_THAT(es[0].output, HasSubstr("started")) << cluster_->Describe();
+  EXPECT_THAT(es[0].output, HasSubstr("started")) << cluster().Describe();
   EXPECT_LT(*es[0].finished_at - es[0].started_at, absl::Seconds(30)) << Dump(es);
 }
 

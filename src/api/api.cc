@@ -18,6 +18,10 @@ Response JsonResponse(const Request& request, int status, const Json& body) {
   return r;
 }
 
+Json OutcomeJobJson(const fsm::Outcome& outcome) {
+  return outcome.job ? JobToJson(*outcome.job) : Json(nullptr);
+}
+
 int HttpStatusFor(const Status& status) {
   switch (status.code()) {
     case StatusCode::kOk:

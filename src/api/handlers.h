@@ -21,6 +21,9 @@ void AddRestoreRoute(Router& router, Backend* backend, const ApiOptions& options
 // A JSON response; indented when the request has ?pretty.
 Response JsonResponse(const Request& request, int status, const Json& body);
 
+// The job an applied command returned (null if it returned none).
+Json OutcomeJobJson(const fsm::Outcome& outcome);
+
 // The HTTP status for a Status code (docs/api.md, "Errors").
 int HttpStatusFor(const Status& status);
 // A text/plain error with the status's message, at HttpStatusFor or at

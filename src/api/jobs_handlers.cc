@@ -182,7 +182,7 @@ Response PutJob(Backend* backend, const ApiOptions& options, Request& req) {
       logging::Get("api")->warn("api: runoncreate of job {}: {}", name, s.ToString());
     }
   }
-  Response r = JsonResponse(req, 201, JobToJson(*outcome->job));
+  Response r = JsonResponse(req, 201, OutcomeJobJson(*outcome));
   r.SetHeader("Location", "/v1/jobs/" + name);
   return r;
 }
@@ -193,7 +193,7 @@ Response DeleteJob(Backend* backend, const ApiOptions& options, Request& req) {
   if (!outcome.ok()) return ErrorResponse(outcome.status());
   // Dkron answers 404 for every refusal (unknown job, dependent jobs).
   if (!outcome->status.ok()) return ErrorResponse(outcome->status, 404);
-  return JsonResponse(req, 200, JobToJson(*outcome->job));
+  return JsonResponse(req, 200, OutcomeJobJson(*outcome));
 }
 
 // POST /v1/jobs/{job} and /v1/jobs/{job}/run: asynchronous (brief): returns
@@ -223,7 +223,7 @@ Response ToggleJob(Backend* backend, const ApiOptions& options, Request& req) {
     return ErrorResponse(outcome->status,
                          outcome->status.code() == StatusCode::kNotFound ? 404 : 422);
   }
-  return JsonResponse(req, 200, JobToJson(*outcome->job));
+  return JsonResponse(req, 200, OutcomeJobJson(*outcome));
 }
 
 }  // namespace

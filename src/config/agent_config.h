@@ -98,6 +98,9 @@ struct AgentConfig {
   // ---- HTTP ----
   // `ui`: serve the web UI at /ui (servers only).
   bool ui = true;
+  // `cors-origins` (ckron only): comma-separated origins a browser may call
+  // the API from; "*" (Dkron's behaviour) allows any, "" none.
+  std::string cors_origins = "*";
 
   // ---- logging ----
   // `log-level`: debug, info, warn, error, fatal or panic. Reloaded on SIGHUP.

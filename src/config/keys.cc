@@ -148,6 +148,12 @@ const KeySpec kKeys[] = {
      .help = "How long to keep trying to reconnect to a failed member before forgetting it "
              "(Go duration).",
      .check = Check::kPositive},
+    {.name = "cors-origins",
+     .field = &C::cors_origins,
+     .flag_name = "cors-origins",
+     .help = "Comma-separated origins browsers may call the HTTP API from; \"*\" allows any, "
+             "empty none.",
+     .ckron_only = true},
     {.name = "ui",
      .field = &C::ui,
      .flag_name = "ui",

@@ -6,9 +6,13 @@
 #include <filesystem>
 
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "agent/reporter.h"
 #include "agent/run_service.h"
 #include "agent/run_table.h"
+#include "api/api.h"
+#include "api/http_server.h"
 #include "common/log.h"
 #include "config/diff.h"
 #include "config/sockaddr_template.h"
@@ -84,6 +88,16 @@ std::vector<rpc::MemberView> MemberViews(const membership::Membership& members) 
   return out;
 }
 
+// The cors-origins key: comma-separated, blanks ignored.
+std::vector<std::string> CorsOrigins(const std::string& text) {
+  std::vector<std::string> out;
+  for (absl::string_view part : absl::StrSplit(text, ',')) {
+    const absl::string_view o = absl::StripAsciiWhitespace(part);
+    if (!o.empty()) out.emplace_back(o);
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
@@ -149,7 +163,8 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
                           .reconcile_interval = Millis(running.reconcile_interval),
                           .executors = agent->executors_.get(),
                           .snapshot_threshold = EnvCount("CKRON_TEST_RAFT_SNAPSHOT_THRESHOLD"),
-                          .snapshot_trailing = EnvCount("CKRON_TEST_RAFT_SNAPSHOT_TRAILING")},
+                          .snapshot_trailing = EnvCount("CKRON_TEST_RAFT_SNAPSHOT_TRAILING"),
+                          .leave = [self] { self->RequestShutdown("leave requested over HTTP"); }},
                          agent->membership_.get()));
     services = agent->server_->services();
   }
@@ -183,6 +198,18 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
   CKRON_ASSIGN_OR_RETURN(agent->rpc_server_,
                          rpc::RpcServer::Start({.address = a.rpc_listen}, services));
 
+  // 7b. HTTP API (servers).
+  if (agent->server_) {
+    agent->api_ = std::make_unique<api::Api>(
+        api::ApiOptions{.cors_origins = CorsOrigins(running.cors_origins)},
+        &agent->server_->api_backend());
+    api::Api* api = agent->api_.get();
+    CKRON_ASSIGN_OR_RETURN(agent->http_server_, api::HttpServer::Start({.address = a.http_listen},
+                                                                       [api](api::Request& r) {
+                                                                         return api->Handle(r);
+                                                                       }));
+  }
+
   // 8-9. cluster work and the member events that drive it.
   std::vector<MemberEventPump::Handler> handlers;
   if (agent->server_) {
@@ -210,7 +237,7 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
       "advertise-rpc {}{})",
       kName, Version(), running.node_name, running.server, running.data_dir, a.bind(),
       a.advertise(), agent->rpc_server_->address(), a.rpc_advertise,
-      running.server ? ", raft " + a.raft_listen + ", http " + a.http_listen : "");
+      running.server ? ", raft " + a.raft_listen + ", http " + agent->http_server_->address() : "");
   return agent;
 }
 
@@ -222,6 +249,7 @@ Agent::Agent(AgentOptions options, ResolvedAddresses addresses)
 // Members are destroyed in reverse order of construction. After Run() they
 // are all stopped already; after a failed Start() the destructors stop them.
 Agent::~Agent() {
+  if (http_server_) http_server_->Stop();
   if (joiner_) joiner_->Stop();
   if (member_events_) member_events_->Stop();
   if (server_) server_->Stop();
@@ -297,6 +325,11 @@ void Agent::Shutdown() {
     log->error("agent: {}", s.ToString());
   } else if (const std::uint64_t n = reporter_->stats().acknowledged; n > 0) {
     log->info("agent: the servers acknowledged all {} execution result(s) of this run", n);
+  }
+  // The API answers until here (a POST /v1/leave has had its answer).
+  if (http_server_) {
+    http_server_->Stop();
+    log->info("agent: HTTP API stopped");
   }
   if (server_) server_->PrepareToLeave();
   // Leave before stopping anything else: peers see `left` (not `failed`),

@@ -16,6 +16,7 @@
 //                     (agent/run_service.h, agent/reporter.h)
 //   7. gRPC server    on bind IP : rpc-port: Agent (Leave, Members),
 //                     AgentRunner, and the server's services
+//  7b. HTTP API       servers: Dkron's /v1 REST API on http-addr (api/)
 //   8. cluster work   servers: leader loop, and cluster formation until this
 //                     server is in a Raft configuration
 //   9. member events  one thread feeding gossip events to the leader loop
@@ -62,6 +63,10 @@ class Reporter;
 class RunService;
 class RunTable;
 }  // namespace ckron::agent
+namespace ckron::api {
+class Api;
+class HttpServer;
+}  // namespace ckron::api
 namespace ckron::executor {
 class ExecutorRegistry;
 class Runner;
@@ -97,8 +102,8 @@ class Agent {
   // REQUIRES: BlockShutdownSignals() ran in main() before any thread started.
   // Errors (the process should exit 1; messages say what failed):
   //   kNotFound         an address template found nothing, a host did not resolve
-  //   kUnavailable      the data dir cannot be created; the gossip, gRPC or Raft
-  //                     port cannot be bound; the execution store cannot be opened
+  //   kUnavailable      the data dir cannot be created; the gossip, gRPC, Raft
+  //                     or HTTP port cannot be bound; the execution store cannot be opened
   //   kInvalidArgument  an address Raft cannot use (it needs IPv4), bad tags
   static Result<std::unique_ptr<Agent>> Start(AgentOptions options);
 
@@ -150,6 +155,8 @@ class Agent {
   std::unique_ptr<agent::RunService> run_service_;
   std::unique_ptr<rpc::AgentService> agent_service_;
   std::unique_ptr<rpc::RpcServer> rpc_server_;
+  std::unique_ptr<api::Api> api_;                 // servers only
+  std::unique_ptr<api::HttpServer> http_server_;  // servers only
   std::unique_ptr<MemberEventPump> member_events_;
   std::unique_ptr<Joiner> joiner_;
   std::unique_ptr<SignalThread> signal_thread_;

@@ -6,6 +6,7 @@
 #include "admission/admission.h"
 #include "common/log.h"
 #include "dispatcher/raft_proposer.h"
+#include "node/api_backend.h"
 #include "node/formation.h"
 #include "node/scheduling.h"
 #include "node/server_members.h"
@@ -135,6 +136,11 @@ Result<std::unique_ptr<ServerNode>> ServerNode::Open(ServerNodeOptions options,
       return admission::ValidateJobForWrite(job, *executors, *processors);
     };
   }
+  cluster_options.run_job = [scheduling = s->scheduling_.get()](const std::string& job, bool force,
+                                                                absl::Time deadline) {
+    return scheduling->dispatcher().RunNow(job, force, deadline);
+  };
+  auto validate_job = cluster_options.validate_job;
   s->cluster_service_ = std::make_unique<rpc::ClusterService>(
       std::move(cluster_options), s->leader_client_.get(), s->raft_view_.get(), s->state_.get(),
       s->restores_.get());
@@ -148,7 +154,25 @@ Result<std::unique_ptr<ServerNode>> ServerNode::Open(ServerNodeOptions options,
         return pipeline->Process(job, std::move(e));
       },
       &SystemClock::Get());
+
+  // 4b. The REST API's view of this server.
+  s->api_backend_ = std::make_unique<ServerApiBackend>(
+      ApiBackendViews{.node_name = o.node_name,
+                      .region = o.region,
+                      .state = s->state_.get(),
+                      .leader_client = s->leader_client_.get(),
+                      .cluster_client = s->cluster_client_.get(),
+                      .raft = s->raft_view_.get(),
+                      .directory = s->directory_.get(),
+                      .dispatcher = &s->scheduling_->dispatcher(),
+                      .members = members,
+                      .validate_job = std::move(validate_job),
+                      .leave = o.leave});
   return s;
+}
+
+api::Backend& ServerNode::api_backend() {
+  return *api_backend_;
 }
 
 std::vector<grpc::Service*> ServerNode::services() {

@@ -10,7 +10,10 @@
 //                        views of Raft and of the gossip directory
 //                        (rpc/cluster_view.h), with the LeaderClient that
 //                        forwards proposals; Executions runs the job's
-//                        processors (processor/pipeline.h) on reports
+//                        processors (processor/pipeline.h) on reports;
+//                        Cluster.RunJob runs manual runs on the dispatcher
+//   4b. API backend      the REST API's view of this server
+//                        (node/api_backend.h); the agent serves the API
 //   3b. scheduling       (before Raft starts, so it sees every event) the
 //                        leader-only scheduler + dispatcher
 //                        (node/scheduling.h), a leadership observer
@@ -28,6 +31,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +44,9 @@ namespace grpc {
 class Service;
 }  // namespace grpc
 
+namespace ckron::api {
+class Backend;
+}  // namespace ckron::api
 namespace ckron::storage {
 class RocksExecutionStore;
 }  // namespace ckron::storage
@@ -75,6 +82,7 @@ namespace ckron::node {
 class ClusterFormation;
 class GossipDirectory;
 class Scheduling;
+class ServerApiBackend;
 
 struct ServerNodeOptions {
   std::string node_name;
@@ -101,6 +109,8 @@ struct ServerNodeOptions {
   // variables CKRON_TEST_RAFT_SNAPSHOT_THRESHOLD / _TRAILING.
   std::uint32_t snapshot_threshold = 0;
   std::uint32_t snapshot_trailing = 0;
+  // Starts the agent's graceful shutdown (the REST API's POST /v1/leave).
+  std::function<void()> leave;
 };
 
 class ServerNode {
@@ -121,6 +131,8 @@ class ServerNode {
 
   // The leader's scheduler and dispatcher (manual runs, live output).
   Scheduling& scheduling() { return *scheduling_; }
+  // The REST API's view of this server (api/backend.h).
+  api::Backend& api_backend();
   // The processors reports pass through on the leader; register them
   // before StartClusterWork.
   processor::ProcessorRegistry& processors() { return *processors_; }
@@ -162,6 +174,7 @@ class ServerNode {
   std::unique_ptr<dispatcher::MemberView> member_view_;
   std::unique_ptr<dispatcher::RaftProposer> proposer_;
   std::unique_ptr<Scheduling> scheduling_;
+  std::unique_ptr<ServerApiBackend> api_backend_;
   std::vector<LeadershipObserver*> observers_;
   std::unique_ptr<ClusterFormation> formation_;
   std::unique_ptr<LeaderLoop> leader_loop_;

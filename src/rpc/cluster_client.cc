@@ -112,6 +112,19 @@ Result<JobPage> ClusterClient::ListJobs(const std::string& address, const std::s
   return page;
 }
 
+Status ClusterClient::RunJob(const std::string& address, const std::string& job_name, bool force,
+                             absl::Time deadline) {
+  auto stub = ckron::v1::Cluster::NewStub(Channel(address));
+  grpc::ClientContext ctx;
+  SetDeadline(ctx, deadline);
+  ckron::v1::RunJobRequest req;
+  req.set_job_name(job_name);
+  req.set_force(force);
+  ckron::v1::RunJobResponse resp;
+  const grpc::Status s = stub->RunJob(&ctx, req, &resp);
+  return s.ok() ? OkStatus() : FromGrpc(s, address);
+}
+
 Result<ServerStatus> ClusterClient::GetStatus(const std::string& address, absl::Time deadline) {
   auto stub = ckron::v1::Cluster::NewStub(Channel(address));
   grpc::ClientContext ctx;

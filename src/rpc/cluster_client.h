@@ -69,6 +69,9 @@ class ClusterClient {
   Result<std::vector<fsm::Execution>> ListExecutions(const std::string& address,
                                                      const std::string& job_name, bool with_output,
                                                      absl::Time deadline);
+  // Cluster.RunJob at the server at `address` (the leader's dispatcher).
+  Status RunJob(const std::string& address, const std::string& job_name, bool force,
+                absl::Time deadline);
 
  private:
   std::shared_ptr<grpc::Channel> Channel(const std::string& address);

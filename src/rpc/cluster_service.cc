@@ -59,6 +59,17 @@ grpc::Status ClusterService::Propose(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+grpc::Status ClusterService::RunJob(grpc::ServerContext* context,
+                                    const ckron::v1::RunJobRequest* request,
+                                    ckron::v1::RunJobResponse*) {
+  if (!options_.run_job) {
+    return ToGrpc(Status::FailedPrecondition("this server does not run jobs on request"));
+  }
+  const absl::Time deadline =
+      std::min(absl::FromChrono(context->deadline()), absl::Now() + options_.max_propose_wait);
+  return ToGrpc(options_.run_job(request->job_name(), request->force(), deadline));
+}
+
 grpc::Status ClusterService::GetJob(grpc::ServerContext*, const ckron::v1::GetJobRequest* request,
                                     ckron::v1::GetJobResponse* response) {
   auto job = state_->Read([&](const fsm::State& s) { return s.ShareJob(request->name()); });

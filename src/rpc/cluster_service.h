@@ -1,5 +1,6 @@
 // ckron.v1.Cluster (proto/ckron/v1/cluster.proto), served by server agents:
-// Propose (forwarded to the leader by rpc/leader_client.h), and local reads
+// Propose (forwarded to the leader by rpc/leader_client.h), RunJob (manual
+// runs on the leader), and local reads
 // of the replicated state (GetJob, ListJobs, ListExecutions) and of Raft progress
 // (GetStatus). Handlers are thin: decode, one call, encode.
 //
@@ -45,6 +46,9 @@ struct ClusterServiceOptions {
   // with its error and never proposed (the state machine's own checks still
   // run at apply). Empty = no check beyond the state machine's.
   std::function<Status(const fsm::Job&)> validate_job;
+  // Manual runs (RunJob) on this server's dispatcher: kNotLeader when it
+  // does not lead. Empty = RunJob answers kFailedPrecondition.
+  std::function<Status(const std::string& job_name, bool force, absl::Time deadline)> run_job;
 };
 
 class ClusterService final : public ckron::v1::Cluster::Service {
@@ -64,6 +68,8 @@ class ClusterService final : public ckron::v1::Cluster::Service {
   grpc::Status ListExecutions(grpc::ServerContext* context,
                               const ckron::v1::ListExecutionsRequest* request,
                               ckron::v1::ListExecutionsResponse* response) override;
+  grpc::Status RunJob(grpc::ServerContext* context, const ckron::v1::RunJobRequest* request,
+                      ckron::v1::RunJobResponse* response) override;
 
  private:
   const ClusterServiceOptions options_;

@@ -83,3 +83,36 @@ Result<raft::Applied> LeaderClient::Propose(std::string command, absl::Time dead
 }
 
 }  // namespace ckron::rpc
+
+namespace ckron::rpc {
+
+Status LeaderClient::CallLeader(const std::function<Status()>& here,
+                                const std::function<Status(const std::string&)>& there,
+                                absl::Time deadline) {
+  absl::Duration backoff = options_.initial_backoff;
+  while (true) {
+    Status s;
+    const auto leader = raft_->Leader();
+    if (raft_->IsLeader() || (leader && leader->id == raft_->id())) {
+      s = here();
+    } else if (!leader) {
+      s = Status::Unavailable("no Raft leader is known (an election may be running)");
+    } else if (const auto server = directory_->FindServer(leader->id);
+               !server || server->rpc_addr.empty()) {
+      s = Status::Unavailable("the leader (Raft id " + std::to_string(leader->id.value()) +
+                              ") is not a known gossip member");
+    } else {
+      s = there(server->rpc_addr);
+    }
+    const bool retry = s.code() == StatusCode::kNotLeader || s.code() == StatusCode::kUnavailable ||
+                       s.code() == StatusCode::kCancelled;
+    if (!retry) return s;
+    if (absl::Now() + backoff >= deadline) {
+      return Status::Unavailable("no leader answered before the deadline: " + s.ToString());
+    }
+    std::this_thread::sleep_for(absl::ToChronoNanoseconds(backoff));
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  }
+}
+
+}  // namespace ckron::rpc

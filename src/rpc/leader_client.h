@@ -28,6 +28,7 @@
 #ifndef CKRON_RPC_LEADER_CLIENT_H_
 #define CKRON_RPC_LEADER_CLIENT_H_
 
+#include <functional>
 #include <string>
 
 #include "absl/time/time.h"
@@ -59,6 +60,16 @@ class LeaderClient {
   // leader's Raft address as hint, when it does not lead. Waits until
   // `deadline` for the apply; kOutcomeUnknown if it did not come by then.
   Result<raft::Applied> ProposeLocal(std::string command, absl::Time deadline);
+
+  // Calls the leader wherever it is: `here` when this server leads, else
+  // `there` with the leader's gRPC address ("host:port"). Retries on
+  // kNotLeader, kUnavailable and kCancelled (a leader change or an
+  // unreachable leader) with the same backoff as Propose, until `deadline`;
+  // other errors and OK are returned as they come. For calls that are not
+  // proposals (a manual run on the leader's dispatcher).
+  Status CallLeader(const std::function<Status()>& here,
+                    const std::function<Status(const std::string& rpc_addr)>& there,
+                    absl::Time deadline);
 
  private:
   // One attempt; never waits past `deadline`.

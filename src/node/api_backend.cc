@@ -1,0 +1,123 @@
+#include "node/api_backend.h"
+
+#include "absl/time/clock.h"
+#include "node/version.h"
+#include "replica/replicated_state.h"
+#include "rpc/agent_runner_client.h"
+
+namespace ckron::node {
+
+ServerApiBackend::ServerApiBackend(ApiBackendViews views) : v_(std::move(views)) {}
+
+std::string ServerApiBackend::version() const {
+  return std::string(Version());
+}
+
+Status ServerApiBackend::ValidateJob(const fsm::Job& job) const {
+  return v_.validate_job ? v_.validate_job(job) : fsm::ValidateJob(job);
+}
+
+Result<fsm::Outcome> ServerApiBackend::Propose(fsm::Command command, absl::Time deadline) {
+  CKRON_ASSIGN_OR_RETURN(
+      raft::Applied applied,
+      v_.leader_client->Propose(replica::EncodeCommand(absl::Now(), std::move(command)), deadline));
+  return fsm::DecodeOutcome(applied.result);
+}
+
+Status ServerApiBackend::RunJob(const std::string& job, bool force, absl::Time deadline) {
+  return v_.leader_client->CallLeader([&] { return v_.dispatcher->RunNow(job, force, deadline); },
+                                      [&](const std::string& addr) {
+                                        return v_.cluster_client->RunJob(addr, job, force,
+                                                                         deadline);
+                                      },
+                                      deadline);
+}
+
+Status ServerApiBackend::CancelExecution(const std::string& job, const std::string& id,
+                                         absl::Time deadline) {
+  const std::string node = v_.state->Read([&](const fsm::State& s) -> std::string {
+    auto it = s.running().find({job, id});
+    return it == s.running().end() ? "" : it->second.node_name;
+  });
+  if (node.empty()) {
+    return Status::NotFound("execution \"" + id + "\" of job \"" + job + "\" is not running");
+  }
+  for (const membership::MemberInfo& m : v_.members->Members()) {
+    if (m.name != node) continue;
+    if (m.rpc_addr.empty()) break;
+    return rpc::CancelExecution(m.rpc_addr, job, id, deadline);
+  }
+  return Status::Unavailable("node \"" + node + "\" running the execution is not reachable");
+}
+
+std::optional<std::string> ServerApiBackend::LiveOutput(const std::string& job,
+                                                        const std::string& id) const {
+  return v_.dispatcher->LiveOutputOf(job, id);
+}
+
+std::vector<api::MemberInfo> ServerApiBackend::Members() const {
+  std::vector<api::MemberInfo> out;
+  for (const membership::MemberInfo& m : v_.members->Members()) {
+    api::MemberInfo a;
+    a.name = m.name;
+    a.addr = m.addr;
+    a.port = m.port;
+    a.tags = m.tags;
+    a.status = static_cast<int>(m.status);
+    a.status_text = membership::MemberStateName(m.status);
+    for (int i = 0; i < 6; ++i) a.protocol[i] = m.protocol[i];
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+std::map<std::string, std::string> ServerApiBackend::LocalTags() const {
+  return v_.members->LocalMember().tags;
+}
+
+std::map<std::string, std::string> ServerApiBackend::GossipStats() const {
+  const membership::MembershipStats s = v_.members->Stats();
+  int alive = 0, failed = 0, left = 0;
+  for (const membership::MemberInfo& m : v_.members->Members()) {
+    alive += m.status == membership::MemberState::kAlive;
+    failed += m.status == membership::MemberState::kFailed;
+    left += m.status == membership::MemberState::kLeft;
+  }
+  return {{"members", std::to_string(alive)},
+          {"failed", std::to_string(failed)},
+          {"left", std::to_string(left)},
+          {"health_score", std::to_string(s.health_score)},
+          {"packets_received", std::to_string(s.packets_received)},
+          {"packets_sent", std::to_string(s.packets_sent)},
+          {"packets_dropped_malformed", std::to_string(s.packets_dropped_malformed)},
+          {"packets_dropped_decrypt", std::to_string(s.packets_dropped_decrypt)}};
+}
+
+bool ServerApiBackend::IsLeader() const {
+  return v_.raft->IsLeader();
+}
+
+std::optional<std::string> ServerApiBackend::LeaderName() const {
+  if (v_.raft->IsLeader()) return v_.node_name;
+  const auto leader = v_.raft->Leader();
+  if (!leader) return std::nullopt;
+  if (leader->id == v_.raft->id()) return v_.node_name;
+  const auto server = v_.directory->FindServer(leader->id);
+  if (!server) return std::nullopt;
+  return server->name;
+}
+
+std::map<std::string, std::vector<std::string>> ServerApiBackend::Peers() const {
+  std::vector<std::string> names;
+  for (const raft::Server& s : v_.raft->Configuration()) {
+    const auto server = v_.directory->FindServer(s.id);
+    names.push_back(server ? server->name : s.address);
+  }
+  return {{v_.region, std::move(names)}};
+}
+
+void ServerApiBackend::Leave() {
+  if (v_.leave) v_.leave();
+}
+
+}  // namespace ckron::node

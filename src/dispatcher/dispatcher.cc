@@ -5,6 +5,7 @@
 
 #include "common/check.h"
 #include "common/log.h"
+#include "dispatcher/agent_calls.h"
 #include "fsm/codec.h"
 
 namespace ckron::dispatcher {
@@ -14,17 +15,24 @@ std::shared_ptr<spdlog::logger> Log() {
   return logging::Get("dispatcher");
 }
 
+std::unique_ptr<AgentTransport> MakeTransport(const TransportFactory& factory,
+                                              RunObserver* observer) {
+  if (factory) return factory(observer);
+  return std::make_unique<AgentCalls>(observer);
+}
+
 }  // namespace
 
 Dispatcher::Dispatcher(DispatcherOptions options, const replica::ReplicatedState* state,
-                       Proposer* proposer, const MemberView* members, const Clock* clock)
+                       Proposer* proposer, const MemberView* members, const Clock* clock,
+                       TransportFactory transport)
     : options_(std::move(options)),
       state_(state),
       proposer_(proposer),
       members_(members),
       clock_(clock),
       live_(options_.live_output_bytes),
-      calls_(this),
+      calls_(MakeTransport(transport, this)),
       rng_(options_.seed != 0 ? options_.seed : std::random_device{}()) {}
 
 Dispatcher::~Dispatcher() {
@@ -41,7 +49,11 @@ void Dispatcher::Start(Term term) {
   term_ = term;
   inbox_.clear();
   rescan_ = true;  // the loop's first act: everything the state holds
-  thread_ = std::thread([this] { RunDispatchLoop(); });
+  if (options_.threaded) {
+    thread_ = std::thread([this] { RunDispatchLoop(); });
+  } else {
+    Log()->info("dispatcher: dispatching for term {} (stepped)", term.value());
+  }
 }
 
 void Dispatcher::Stop() {
@@ -53,14 +65,19 @@ void Dispatcher::Stop() {
     t = std::move(thread_);
   }
   wake_.notify_all();
-  t.join();
+  if (t.joinable()) {
+    t.join();
+  } else {
+    ResetLoopState();  // stepped: the caller's thread is the loop
+  }
   // The loop is gone: nothing opens streams any more. Close the open ones
   // (their executions go on; results come through Executions.Report) and
   // wait for every callback, so none runs after Stop.
-  calls_.CancelAllAndWait();
+  calls_->CancelAllAndWait();
   live_.Clear();
   std::lock_guard lock(mu_);
   inbox_.clear();
+  batches_.clear();  // their callbacks only touch the shared batches
   running_ = false;
 }
 
@@ -150,7 +167,6 @@ void Dispatcher::OnRunClosed(const fsm::RunKey& key, std::uint64_t stream, Statu
 
 void Dispatcher::RunDispatchLoop() {
   Log()->info("dispatcher: dispatching for term {}", term_.value());
-  std::vector<Message> batch;
   std::unique_lock lock(mu_);
   for (;;) {
     const absl::Time now = clock_->Now();
@@ -160,24 +176,50 @@ void Dispatcher::RunDispatchLoop() {
       wake_.wait_for(lock, absl::ToChronoNanoseconds(sleep));
     }
     if (stop_) break;
-    const bool rescan = std::exchange(rescan_, false);
-    batch.swap(inbox_);
     lock.unlock();
-
-    addrs_.reset();  // members are re-read at most once per wakeup
-    DrainSettledChildFires();
-    if (rescan) ScanState();
-    for (Message& m : batch) Handle(m);
-    batch.clear();
-    const absl::Time t = clock_->Now();
-    while (!timers_.empty() && timers_.top().at <= t) {
-      Timer timer = timers_.top();
-      timers_.pop();
-      FireTimer(timer);
-    }
+    Turn();
     lock.lock();
   }
   lock.unlock();
+  ResetLoopState();
+}
+
+void Dispatcher::Step() {
+  CKRON_CHECK_MSG(!options_.threaded, "Dispatcher::Step on a threaded dispatcher");
+  {
+    std::lock_guard lock(mu_);
+    if (!running_ || stop_) return;
+  }
+  Turn();
+}
+
+std::optional<absl::Time> Dispatcher::NextTimer() const {
+  CKRON_CHECK_MSG(!options_.threaded, "Dispatcher::NextTimer on a threaded dispatcher");
+  if (timers_.empty()) return std::nullopt;
+  return timers_.top().at;
+}
+
+void Dispatcher::Turn() {
+  bool rescan;
+  std::vector<Message> batch;
+  {
+    std::lock_guard lock(mu_);
+    rescan = std::exchange(rescan_, false);
+    batch.swap(inbox_);
+  }
+  addrs_.reset();  // members are re-read at most once per turn
+  DrainSettledChildFires();
+  if (rescan) ScanState();
+  for (Message& m : batch) Handle(m);
+  const absl::Time t = clock_->Now();
+  while (!timers_.empty() && timers_.top().at <= t) {
+    Timer timer = timers_.top();
+    timers_.pop();
+    FireTimer(timer);
+  }
+}
+
+void Dispatcher::ResetLoopState() {
   timers_ = {};
   dispatches_.clear();
   child_fires_.clear();
@@ -301,7 +343,7 @@ void Dispatcher::FireTimer(const Timer& t) {
         // StreamClosed follows with kCancelled; the deadline has passed, so
         // it fails the run instead of retrying.
         it->second.timed_out = true;
-        calls_.CancelStream(it->second.stream);
+        calls_->CancelStream(it->second.stream);
       } else {
         FailRun(t.run, it->second.last_error.empty() ? "timed out" : it->second.last_error);
       }
@@ -386,7 +428,7 @@ void Dispatcher::TryDispatch(const fsm::RunKey& key) {
   request.set_term(term_.value());
   // Open before the stream so no early chunk is missed; closed with it.
   live_.Open(key.job_name, request.execution_id());
-  d.stream = calls_.Run(*addr, request, key);
+  d.stream = calls_->Run(*addr, request, key);
   std::lock_guard lock(mu_);
   ++stats_.runs_dispatched;
 }

@@ -31,6 +31,11 @@
 // (the raft loop thread calls them). OnFires blocks its caller (the
 // scheduler thread) until the batch's fires are applied, which paces the
 // scheduler to Raft. RunNow blocks until its fire is applied.
+//
+// Stepped mode (DispatcherOptions::threaded = false, for the deterministic
+// simulation): Start spawns no thread; the caller runs the loop with Step()
+// and paces its scheduler with FiresInFlight(), since OnFires then returns
+// without waiting. Step, Stop and OnFires must then come from one thread.
 #ifndef CKRON_DISPATCHER_DISPATCHER_H_
 #define CKRON_DISPATCHER_DISPATCHER_H_
 
@@ -55,7 +60,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/status.h"
-#include "dispatcher/agent_calls.h"
+#include "dispatcher/agent_transport.h"
 #include "dispatcher/live_output.h"
 #include "dispatcher/proposer.h"
 #include "fsm/commands.h"
@@ -98,7 +103,14 @@ struct DispatcherOptions {
   absl::Duration max_sleep = absl::Seconds(1);
   // Seed of the target sampling (dkron-spec §4.2 "value:count"); 0 = random.
   std::uint64_t seed = 0;
+  // false: no loop thread; the owner calls Step() (tests and the
+  // deterministic simulation, where one thread must drive everything).
+  bool threaded = true;
 };
+
+// Makes the transport the dispatcher calls agents through; the dispatcher
+// owns it and is its observer. Default: AgentCalls (gRPC).
+using TransportFactory = std::function<std::unique_ptr<AgentTransport>(RunObserver* observer)>;
 
 // Counters for metrics and tests. Safe to read at any time.
 struct DispatcherStats {
@@ -112,9 +124,10 @@ struct DispatcherStats {
 
 class Dispatcher final : public scheduler::FireSink, private RunObserver {
  public:
-  // Every pointer must outlive the dispatcher.
+  // Every pointer must outlive the dispatcher. An empty `transport` means
+  // AgentCalls over gRPC.
   Dispatcher(DispatcherOptions options, const replica::ReplicatedState* state, Proposer* proposer,
-             const MemberView* members, const Clock* clock);
+             const MemberView* members, const Clock* clock, TransportFactory transport = {});
   ~Dispatcher() override;  // Stop()
 
   // This server leads `term` and has applied everything committed before:
@@ -126,8 +139,22 @@ class Dispatcher final : public scheduler::FireSink, private RunObserver {
   // proposed. Idempotent.
   void Stop();
 
-  // scheduler::FireSink. Skipped while stopped.
+  // scheduler::FireSink. Skipped while stopped. Threaded: returns once every
+  // fire of the batch is applied or refused. Stepped: returns once they are
+  // proposed (see FiresInFlight).
   void OnFires(std::vector<scheduler::FireIntent> fires) override;
+
+  // Stepped mode only (REQUIRES: options.threaded == false). One turn of
+  // the dispatch loop: the queued messages, then the timers due at
+  // clock->Now(). No-op while stopped.
+  void Step();
+  // The earliest timer of the loop; nullopt when none (or stopped).
+  // Stepped mode only.
+  std::optional<absl::Time> NextTimer() const;
+  // Whether a batch passed to OnFires still has proposals without a
+  // verdict. A stepping scheduler waits for false before its next batch,
+  // as the threaded OnFires makes it wait (forbid must see the last batch).
+  bool FiresInFlight();
 
   // What an applied entry changed (replica::EventSink); ignored while
   // stopped. Never blocks.
@@ -170,6 +197,15 @@ class Dispatcher final : public scheduler::FireSink, private RunObserver {
   using Message = std::variant<fsm::RunPending, fsm::FirePending, fsm::ExecutionStartedEvent,
                                Rescan, StreamStarted, StreamFinished, StreamClosed>;
 
+  // One OnFires batch, counted down by Proposer callbacks (shared: a
+  // stepped OnFires returns before they run).
+  struct FireBatch {
+    std::mutex mu;
+    std::condition_variable settled;
+    std::size_t remaining = 0;   // guarded by mu
+    std::uint64_t recorded = 0;  // guarded by mu
+  };
+
   // Dependent fires whose proposal completed, filled by Proposer callbacks
   // (which may run after the dispatcher is gone, hence shared).
   struct SettledChildFires {
@@ -208,6 +244,8 @@ class Dispatcher final : public scheduler::FireSink, private RunObserver {
   // Queues a message for the loop; false when stopped.
   bool Post(Message m);
   void RunDispatchLoop();
+  void Turn();              // one pass of the loop: inbox, then due timers
+  void ResetLoopState();    // the loop ended
   void Handle(Message& m);  // loop thread
   void FireTimer(const Timer& t);
   void DrainSettledChildFires();  // loop thread
@@ -238,7 +276,7 @@ class Dispatcher final : public scheduler::FireSink, private RunObserver {
   const MemberView* const members_;
   const Clock* const clock_;
   LiveOutput live_;
-  AgentCalls calls_;
+  const std::unique_ptr<AgentTransport> calls_;
 
   // This class behaves like a monitor: mu_ guards everything below it up
   // to the loop-thread-only section.
@@ -252,6 +290,7 @@ class Dispatcher final : public scheduler::FireSink, private RunObserver {
   DispatcherStats stats_;
   std::mt19937_64 rng_;  // target sampling (fires and RunNow)
   std::thread thread_;
+  std::vector<std::shared_ptr<FireBatch>> batches_;  // stepped mode: not yet settled
   const std::shared_ptr<SettledChildFires> settled_ = std::make_shared<SettledChildFires>();
 
   // Loop thread only (the loop is not running outside Start..Stop).

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "ckron/v1/run.grpc.pb.h"
 #include "dispatcher/raft_proposer.h"
 #include "fsm/codec.h"
 #include "raft/raft.h"

@@ -1,9 +1,7 @@
 // Dispatcher: recording fires -- scheduled (OnFires), manual (RunNow) and
 // dependent (FireChild).
-#include <atomic>
 #include <cstdint>
 #include <future>
-#include <latch>
 #include <set>
 #include <utility>
 
@@ -101,7 +99,7 @@ void Dispatcher::OnFires(std::vector<scheduler::FireIntent> fires) {
       auto tag = m.tags.find(kRpcAddrTag);
       if (m.name != c.node || tag == m.tags.end()) continue;
       Log()->info("dispatcher: cancelling execution {} on {} (concurrency replace)", c.id, c.node);
-      calls_.CancelExecution(tag->second, c.job, c.id, options_.cancel_timeout);
+      calls_->CancelExecution(tag->second, c.job, c.id, options_.cancel_timeout);
     }
   }
   {
@@ -111,25 +109,53 @@ void Dispatcher::OnFires(std::vector<scheduler::FireIntent> fires) {
   }
   if (records.empty() || !proposer_->Leads(*term)) return;
 
-  // All in flight at once: Raft commits them together. Wait for the batch
-  // so the next one sees these fires (forbid) and the scheduler is paced.
-  std::latch applied(static_cast<std::ptrdiff_t>(records.size()));
-  std::atomic<std::uint64_t> recorded{0};
+  // All in flight at once: Raft commits them together. Threaded, wait for
+  // the batch so the next one sees these fires (forbid) and the scheduler
+  // is paced; stepped, the caller waits through FiresInFlight(). The
+  // callbacks touch only the shared batch: one may run inside Propose, or
+  // (stepped) after this returns.
+  auto batch = std::make_shared<FireBatch>();
+  batch->remaining = records.size();
   const absl::Time now = clock_->Now();
   for (fsm::RecordFire& r : records) {
     std::string what = r.job_name + " at " + absl::FormatTime(r.scheduled);
-    proposer_->Propose(now, std::move(r), [&, what = std::move(what)](const Status& s) {
-      if (s.ok()) {
-        recorded.fetch_add(1);
-      } else if (s.code() != StatusCode::kAlreadyExists) {
+    proposer_->Propose(now, std::move(r), [batch, what = std::move(what)](const Status& s) {
+      if (!s.ok() && s.code() != StatusCode::kAlreadyExists) {
         Log()->warn("dispatcher: recording the fire of {} failed: {}", what, s.ToString());
       }
-      applied.count_down();
+      std::lock_guard lock(batch->mu);
+      batch->recorded += s.ok();
+      if (--batch->remaining == 0) batch->settled.notify_all();
     });
   }
-  applied.wait();
+  if (!options_.threaded) {
+    std::lock_guard lock(mu_);
+    batches_.push_back(std::move(batch));
+    return;
+  }
+  std::uint64_t recorded;
+  {
+    std::unique_lock lock(batch->mu);
+    batch->settled.wait(lock, [&] { return batch->remaining == 0; });
+    recorded = batch->recorded;
+  }
   std::lock_guard lock(mu_);
-  stats_.fires_recorded += recorded.load();
+  stats_.fires_recorded += recorded;
+}
+
+bool Dispatcher::FiresInFlight() {
+  std::lock_guard lock(mu_);
+  bool in_flight = false;
+  std::erase_if(batches_, [&](const std::shared_ptr<FireBatch>& b) {
+    std::lock_guard batch_lock(b->mu);
+    if (b->remaining > 0) {
+      in_flight = true;
+      return false;
+    }
+    stats_.fires_recorded += b->recorded;
+    return true;
+  });
+  return in_flight;
 }
 
 Status Dispatcher::RunNow(const std::string& job_name, bool force, absl::Time deadline) {

@@ -1,6 +1,6 @@
 // SWIM failure detection and dissemination with Lifeguard, speaking
 // memberlist 0.2.2's protocol (the layer under Serf). Map of this file and
-// memberlist.cc / memberlist_probe.cc:
+// memberlist.cc / memberlist_messages.cc / memberlist_probe.cc:
 //   state transitions   AliveNode / SuspectNode / DeadNode / MergeState
 //                       (memberlist state.go), refutation of our own
 //                       suspicion, dead-node reclaim;
@@ -247,7 +247,7 @@ class Memberlist final : public Inbox {
   Status VerifyProtocol(const std::vector<wire::PushNodeState>& remote) const;
   wire::Alive SelfAlive(std::uint32_t incarnation);
 
-  // ---- messages in (memberlist.cc)
+  // ---- messages in (memberlist_messages.cc)
   void HandleLeaf(const Address& from, wire::MsgType type, std::string_view body);
   void HandlePing(const Address& from, std::string_view body);
   void HandleIndirectPing(const Address& from, std::string_view body);
@@ -279,7 +279,7 @@ class Memberlist final : public Inbox {
   template <typename Exclude>
   std::vector<NodeState*> RandomNodes(int k, const Exclude& exclude);
 
-  // ---- sending
+  // ---- sending (memberlist_messages.cc)
   void SendMsg(const Address& to, std::string msg, const NodeState* node);
   void SendRaw(const Address& to, std::string msg, const NodeState* node);
   std::vector<std::string> GetBroadcasts(int overhead, int limit,

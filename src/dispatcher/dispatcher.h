@@ -41,6 +41,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -197,13 +198,23 @@ class Dispatcher final : public scheduler::FireSink, private RunObserver {
   using Message = std::variant<fsm::RunPending, fsm::FirePending, fsm::ExecutionStartedEvent,
                                Rescan, StreamStarted, StreamFinished, StreamClosed>;
 
-  // One OnFires batch, counted down by Proposer callbacks (shared: a
-  // stepped OnFires returns before they run).
+  // One OnFires batch. Records are proposed in rounds: each round, the
+  // oldest unsettled fire of every job of the batch, all in flight
+  // together; a job's next fire waits for the verdict on the one before,
+  // because once a later fire is applied an earlier one can no longer be
+  // (kAlreadyExists) and a retry would come too late. Proposer callbacks
+  // only touch `mu`'s fields (shared: a stepped OnFires returns before
+  // they run); the rest belongs to the caller of OnFires / FiresInFlight.
   struct FireBatch {
+    Term term;
+    std::vector<fsm::RecordFire> records;
+    std::map<std::string, std::deque<std::size_t>> queues;  // job -> records, oldest first
+    std::map<std::size_t, int> retries;                     // record -> retries so far
+    bool backoff = false;                                   // the last round asked for a retry
     std::mutex mu;
     std::condition_variable settled;
-    std::size_t remaining = 0;   // guarded by mu
-    std::uint64_t recorded = 0;  // guarded by mu
+    std::size_t remaining = 0;  // guarded by mu: proposals of this round without a verdict
+    std::vector<std::pair<std::size_t, Status>> verdicts;  // guarded by mu
   };
 
   // Dependent fires whose proposal completed, filled by Proposer callbacks
@@ -255,6 +266,11 @@ class Dispatcher final : public scheduler::FireSink, private RunObserver {
   void FailRun(const fsm::RunKey& key, const std::string& reason);
   void CheckLease(const std::pair<std::string, std::string>& running);
   void FireChild(const fsm::FirePending& fire);  // fires.cc
+  // fires.cc: proposes the head of every job's queue (one round).
+  void ProposeRound(const std::shared_ptr<FireBatch>& batch);
+  // fires.cc: once a round has every verdict, settles them and proposes
+  // the next round (true), or finds the batch done (false).
+  bool NextRound(const std::shared_ptr<FireBatch>& batch);
   std::optional<std::string> RpcAddrOf(const std::string& node);
   void PushTimer(Timer t) { timers_.push(std::move(t)); }
   bool Leads() const { return proposer_->Leads(term_); }

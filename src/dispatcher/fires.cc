@@ -1,8 +1,11 @@
 // Dispatcher: recording fires -- scheduled (OnFires), manual (RunNow) and
 // dependent (FireChild).
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <future>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include "common/log.h"
@@ -115,45 +118,135 @@ void Dispatcher::OnFires(std::vector<scheduler::FireIntent> fires) {
   // callbacks touch only the shared batch: one may run inside Propose, or
   // (stepped) after this returns.
   auto batch = std::make_shared<FireBatch>();
-  batch->remaining = records.size();
-  const absl::Time now = clock_->Now();
-  for (fsm::RecordFire& r : records) {
-    std::string what = r.job_name + " at " + absl::FormatTime(r.scheduled);
-    proposer_->Propose(now, std::move(r), [batch, what = std::move(what)](const Status& s) {
-      if (!s.ok() && s.code() != StatusCode::kAlreadyExists) {
-        Log()->warn("dispatcher: recording the fire of {} failed: {}", what, s.ToString());
-      }
-      std::lock_guard lock(batch->mu);
-      batch->recorded += s.ok();
-      if (--batch->remaining == 0) batch->settled.notify_all();
-    });
+  batch->term = *term;
+  batch->records = std::move(records);
+  for (std::size_t i = 0; i < batch->records.size(); ++i) {
+    batch->queues[batch->records[i].job_name].push_back(i);
   }
+  ProposeRound(batch);
   if (!options_.threaded) {
     std::lock_guard lock(mu_);
     batches_.push_back(std::move(batch));
     return;
   }
-  std::uint64_t recorded;
-  {
-    std::unique_lock lock(batch->mu);
-    batch->settled.wait(lock, [&] { return batch->remaining == 0; });
-    recorded = batch->recorded;
+  for (;;) {
+    {
+      std::unique_lock lock(batch->mu);
+      batch->settled.wait(lock, [&] { return batch->remaining == 0; });
+    }
+    if (!NextRound(batch)) break;
   }
-  std::lock_guard lock(mu_);
-  stats_.fires_recorded += recorded;
+}
+
+namespace {
+
+// Verdicts after which the fire may not be recorded although this server
+// may still lead (raft.h: a full queue, a transient condition, an entry
+// that failed after it was appended). Anything else is final: recorded,
+// refused (kAlreadyExists: recorded before), or leadership lost (the next
+// leader's catch-up takes the fire).
+bool MayRetry(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kResourceExhausted:
+    case StatusCode::kUnavailable:
+    case StatusCode::kOutcomeUnknown:
+    case StatusCode::kTimeout:
+      return true;
+    default:
+      return false;
+  }
+}
+
+constexpr int kRecordRetries = 5;
+
+}  // namespace
+
+void Dispatcher::ProposeRound(const std::shared_ptr<FireBatch>& batch) {
+  std::vector<std::size_t> heads;
+  for (const auto& [job, queue] : batch->queues) heads.push_back(queue.front());
+  {
+    std::lock_guard lock(batch->mu);
+    batch->remaining = heads.size();
+  }
+  const absl::Time now = clock_->Now();
+  for (std::size_t i : heads) {
+    proposer_->Propose(now, batch->records[i], [batch, i](const Status& s) {
+      std::lock_guard lock(batch->mu);
+      batch->verdicts.emplace_back(i, s);
+      if (--batch->remaining == 0) batch->settled.notify_all();
+    });
+  }
+}
+
+// A fire whose RecordFire fails while this server keeps leading would be
+// lost: the scheduler has moved past it and no catch-up runs until the next
+// leader (found by tests/sim). A repeat of one that did apply is refused
+// (kAlreadyExists), so proposing again is safe.
+bool Dispatcher::NextRound(const std::shared_ptr<FireBatch>& batch) {
+  std::vector<std::pair<std::size_t, Status>> verdicts;
+  {
+    std::lock_guard lock(batch->mu);
+    verdicts.swap(batch->verdicts);
+  }
+  const bool leads = proposer_->Leads(batch->term);
+  std::uint64_t recorded = 0;
+  batch->backoff = false;
+  for (const auto& [i, s] : verdicts) {
+    const fsm::RecordFire& r = batch->records[i];
+    std::deque<std::size_t>& queue = batch->queues[r.job_name];
+    if (MayRetry(s) && leads && ++batch->retries[i] <= kRecordRetries) {
+      batch->backoff = true;  // keep it at the head: propose it again
+      continue;
+    }
+    if (s.ok()) {
+      ++recorded;
+    } else if (s.code() != StatusCode::kAlreadyExists) {
+      Log()->warn("dispatcher: recording the fire of {} at {} failed: {}", r.job_name,
+                  absl::FormatTime(r.scheduled), s.ToString());
+    }
+    queue.pop_front();
+    if (queue.empty()) batch->queues.erase(r.job_name);
+  }
+  if (recorded > 0) {
+    std::lock_guard lock(mu_);
+    stats_.fires_recorded += recorded;
+  }
+  if (batch->queues.empty()) return false;
+  if (!leads) {  // the next leader catches these up (semantics §3)
+    batch->queues.clear();
+    return false;
+  }
+  // Raft's queue was full or its disk hiccuped: give it a moment (the
+  // stepped caller's next step is that moment).
+  if (batch->backoff && options_.threaded)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ProposeRound(batch);
+  return true;
 }
 
 bool Dispatcher::FiresInFlight() {
-  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<FireBatch>> batches;
+  {
+    std::lock_guard lock(mu_);
+    batches = batches_;
+  }
   bool in_flight = false;
-  std::erase_if(batches_, [&](const std::shared_ptr<FireBatch>& b) {
-    std::lock_guard batch_lock(b->mu);
-    if (b->remaining > 0) {
-      in_flight = true;
-      return false;
+  std::vector<std::shared_ptr<FireBatch>> done;
+  for (const std::shared_ptr<FireBatch>& b : batches) {
+    bool settled;
+    {
+      std::lock_guard lock(b->mu);
+      settled = b->remaining == 0;
     }
-    stats_.fires_recorded += b->recorded;
-    return true;
+    if (!settled || NextRound(b)) {
+      in_flight = true;
+    } else {
+      done.push_back(b);
+    }
+  }
+  std::lock_guard lock(mu_);
+  std::erase_if(batches_, [&](const std::shared_ptr<FireBatch>& b) {
+    return std::find(done.begin(), done.end(), b) != done.end();
   });
   return in_flight;
 }

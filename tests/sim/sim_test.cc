@@ -119,13 +119,13 @@ void Summary(const Totals& t) {
             << " executions started, " << t.finished << " committed finished\n";
 }
 
-class Simulation : public ::testing::Test {
+class ClusterSimulation : public ::testing::Test {
  protected:
   void SetUp() override { logging::SetLevel(spdlog::level::off); }
 };
 
 // Without faults every fire runs: a baseline for the accounting itself.
-TEST_F(Simulation, CalmCluster_EveryDueFireRunsOnce) {
+TEST_F(ClusterSimulation, CalmCluster_EveryDueFireRunsOnce) {
   SimOptions o;
   o.seed = EnvU64("CKRON_SIM_SEED", 1);
   o.faults = false;
@@ -139,7 +139,7 @@ TEST_F(Simulation, CalmCluster_EveryDueFireRunsOnce) {
 
 // Leader kills (also mid-batch), leader partitions, agent deaths and
 // isolations, message loss on every path.
-TEST_F(Simulation, SeededFaults_InvariantsHold) {
+TEST_F(ClusterSimulation, SeededFaults_InvariantsHold) {
   const std::uint64_t only = EnvU64("CKRON_SIM_SEED", 0);
   const std::uint64_t seeds = EnvU64("CKRON_SIM_SEEDS", 20);
   Totals t;

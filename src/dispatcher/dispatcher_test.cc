@@ -46,6 +46,9 @@ class SyncProposer final : public Proposer, public replica::EventSink {
       ++proposals_;
       if (!leading_) {
         s = Status::NotLeader("", "not leader");
+      } else if (refuse_ > 0) {
+        --refuse_;  // Raft's proposal queue is full: nothing happened
+        s = Status::ResourceExhausted("raft proposal queue is full");
       } else {
         s = fsm::DecodeOutcome(state_->Apply({LogIndex(++index_), Term(1), 0, 1},
                                              replica::EncodeCommand(now, std::move(command))))
@@ -68,6 +71,11 @@ class SyncProposer final : public Proposer, public replica::EventSink {
     std::lock_guard lock(mu_);
     leading_ = leading;
   }
+  // The next `n` proposals are refused as by a full Raft queue.
+  void Refuse(int n) {
+    std::lock_guard lock(mu_);
+    refuse_ = n;
+  }
   std::uint64_t proposals() const {
     std::lock_guard lock(mu_);
     return proposals_;
@@ -80,6 +88,7 @@ class SyncProposer final : public Proposer, public replica::EventSink {
   std::uint64_t index_ = 0;
   std::uint64_t proposals_ = 0;
   bool leading_ = true;
+  int refuse_ = 0;
 };
 
 class FakeMembers final : public MemberView {
@@ -260,6 +269,22 @@ TEST_F(DispatcherTest, Fire_RecordedOnceAndDispatchedToEachTargetWithRunIds) {
       },
       30s));
   EXPECT_EQ(*dispatcher_->LiveOutputOf("a", id1), "hello from " + id1);
+}
+
+// Found by tests/sim: a fire refused by Raft's back-pressure was lost.
+TEST_F(DispatcherTest, RefusedRecordFire_IsProposedAgainInOrder) {
+  ASSERT_TRUE(Put(MakeJob("a")).ok());
+  StartDispatcher();
+  const absl::Time t1 = kT0 + absl::Minutes(1), t2 = kT0 + absl::Minutes(2);
+  proposer_.Refuse(1);  // the first fire's first proposal
+  dispatcher_->OnFires({{"a", t1}, {"a", t2}});
+  EXPECT_EQ(dispatcher_->stats().fires_recorded, 2u);
+  // Both are recorded: t2 waited for t1, which would otherwise be refused
+  // as older than the last recorded fire.
+  const std::int64_t g1 = absl::ToUnixNanos(t1), g2 = absl::ToUnixNanos(t2);
+  ASSERT_TRUE(WaitFor([&] { return Running("a") == 4; }, 30s));
+  EXPECT_TRUE(Stored("a", fsm::RunExecutionId(g1, 1, "n1")).has_value());
+  EXPECT_TRUE(Stored("a", fsm::RunExecutionId(g2, 1, "n2")).has_value());
 }
 
 TEST_F(DispatcherTest, Forbid_SkipsWhileRunning) {

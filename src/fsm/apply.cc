@@ -24,6 +24,7 @@ class Applier {
   ApplyResult operator()(const ExecutionFinished& cmd);
   ApplyResult operator()(const RenewLeases& cmd);
   ApplyResult operator()(const SetPaused& cmd);
+  ApplyResult operator()(const SkipFire& cmd);
 
  private:
   static ApplyResult Refuse(Status status) { return {std::move(status), {}, nullptr}; }
@@ -181,6 +182,13 @@ ApplyResult Applier::operator()(const DeleteExecutions& cmd) {
 ApplyResult Applier::operator()(const RecordFire& cmd) {
   Job* job = Find(cmd.job_name);
   if (job == nullptr) return Refuse(JobNotFound(cmd.job_name));
+  // A dependent fire settles its pending fire, once: a second recording (by
+  // another leader) or one after SkipFire is refused.
+  if (cmd.parent_group != 0 && !s_.pending_fires_.contains({job->name, cmd.parent_group})) {
+    return Refuse(Status::AlreadyExists("no pending fire of \"" + job->name + "\" after group " +
+                                        std::to_string(cmd.parent_group) +
+                                        " (already recorded or skipped)"));
+  }
   if (!cmd.manual) {
     if (job->last_fire && cmd.scheduled <= *job->last_fire) {
       return Refuse(Status::AlreadyExists("a fire of \"" + job->name + "\" at or after " +
@@ -307,6 +315,14 @@ ApplyResult Applier::operator()(const RenewLeases& cmd) {
 ApplyResult Applier::operator()(const SetPaused& cmd) {
   s_.paused_ = cmd.paused;
   return {OkStatus(), {PauseChanged{cmd.paused}}, nullptr};
+}
+
+ApplyResult Applier::operator()(const SkipFire& cmd) {
+  if (s_.pending_fires_.erase({cmd.job_name, cmd.parent_group}) == 0) {
+    return Refuse(Status::NotFound("no pending fire of job " + cmd.job_name + " after group " +
+                                   std::to_string(cmd.parent_group)));
+  }
+  return {OkStatus(), {}, nullptr};
 }
 
 // --- Helpers --------------------------------------------------------------

@@ -344,8 +344,31 @@ TEST_F(ApplyTest, Dependents_FireAfterTheParentGroupSucceeds) {
   EXPECT_EQ(std::get<FirePending>(second.events.back()).job_name, "c");
   EXPECT_EQ(state_.pending_fires().begin()->second, t);
   // The leader records the child's fire, which settles the pending one.
-  ASSERT_TRUE(Run(RecordFire{"c", t, g, false, {"n1"}, g}, t).status.ok());
+  ASSERT_TRUE(Run(RecordFire{"c", t, g, true, {"n1"}, g}, t).status.ok());
   EXPECT_TRUE(state_.pending_fires().empty());
+  // Once: a second leader's recording of it is refused.
+  EXPECT_EQ(Run(RecordFire{"c", t, g, true, {"n2"}, g}, t).status.code(),
+            StatusCode::kAlreadyExists);
+}
+
+TEST_F(ApplyTest, Dependents_ASkippedPendingFireIsDroppedOnce) {
+  ASSERT_TRUE(Run(PutJob{MakeJob("p")}).status.ok());
+  Job c = MakeJob("c", "");
+  c.parent_job = "p";
+  ASSERT_TRUE(Run(PutJob{c}).status.ok());
+  const absl::Time t = T("2026-01-01T01:00:00Z");
+  const std::int64_t g = absl::ToUnixNanos(t);
+  ASSERT_TRUE(Run(RecordFire{"p", t, g, false, {"n1"}}, t).status.ok());
+  Run(ExecutionFinished{Finished(MakeExecution("p", "n1", t, g), true, t)});
+  ASSERT_EQ(state_.pending_fires().size(), 1u);
+  EXPECT_EQ(Run(SkipFire{"c", g + 1, "the job is disabled"}).status.code(), StatusCode::kNotFound);
+  ASSERT_EQ(state_.pending_fires().size(), 1u);
+  EXPECT_TRUE(Run(SkipFire{"c", g, "the job is disabled"}).status.ok());
+  EXPECT_TRUE(state_.pending_fires().empty());
+  EXPECT_EQ(Run(SkipFire{"c", g, "the job is disabled"}).status.code(), StatusCode::kNotFound);
+  // The skipped child never fires for that group.
+  EXPECT_EQ(Run(RecordFire{"c", t, g, true, {"n1"}, g}, t).status.code(),
+            StatusCode::kAlreadyExists);
 }
 
 TEST_F(ApplyTest, Dependents_DoNotFireAfterAFailedGroup) {

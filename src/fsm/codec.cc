@@ -162,6 +162,12 @@ struct CommandToProto {
     }
   }
   void operator()(const SetPaused& c) { p->mutable_set_paused()->set_paused(c.paused); }
+  void operator()(const SkipFire& c) {
+    pb::SkipFire* s = p->mutable_skip_fire();
+    s->set_job_name(c.job_name);
+    s->set_parent_group(c.parent_group);
+    s->set_reason(c.reason);
+  }
 };
 
 Result<Command> CommandFromProto(const pb::Entry& p) {
@@ -197,6 +203,9 @@ Result<Command> CommandFromProto(const pb::Entry& p) {
     }
     case pb::Entry::kSetPaused:
       return Command{SetPaused{p.set_paused().paused()}};
+    case pb::Entry::kSkipFire:
+      return Command{
+          SkipFire{p.skip_fire().job_name(), p.skip_fire().parent_group(), p.skip_fire().reason()}};
     case pb::Entry::COMMAND_NOT_SET:
       break;
   }

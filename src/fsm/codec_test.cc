@@ -74,6 +74,7 @@ std::vector<Entry> EveryCommand() {
       {At(106), ExecutionFinished{done}},
       {At(107), RenewLeases{"n1", {{"job-1", running.id}, {"job-2", "x"}}, At(70)}},
       {At(108), SetPaused{true}},
+      {At(109), SkipFire{"job-1", 77, "the job is disabled"}},
   };
 }
 

@@ -97,8 +97,18 @@ struct SetPaused {
   bool paused = false;
 };
 
+// The leader will not run a pending dependent fire (the child is disabled,
+// the cluster is paused, or the child is busy under `forbid`: Dkron's
+// "runnable" check, semantics §4.5): it is dropped, so no later leader runs
+// a stale child. Refused with kNotFound when no such fire is pending.
+struct SkipFire {
+  std::string job_name;
+  std::int64_t parent_group = 0;
+  std::string reason;  // for the log
+};
+
 using Command = std::variant<PutJob, DeleteJob, SetJobDisabled, DeleteExecutions, RecordFire,
-                             ExecutionStarted, ExecutionFinished, RenewLeases, SetPaused>;
+                             ExecutionStarted, ExecutionFinished, RenewLeases, SetPaused, SkipFire>;
 
 // One log entry's worth of state-machine input.
 struct Entry {

@@ -307,6 +307,23 @@ TEST_F(ApiTest, Cors) {
   EXPECT_EQ(Header(strict.Handle(req), "Access-Control-Allow-Origin"), "http://ok.example");
 }
 
+// docs/openapi.json (served embedded) documents exactly the routes served.
+TEST_F(ApiTest, OpenApiDocumentsEveryRoute) {
+  const json doc = json::parse(Call("GET", "/v1/openapi.json").body);
+  std::size_t documented = 0;
+  for (const auto& [path, item] : doc["paths"].items()) {
+    for (const auto& [method, op] : item.items()) documented += method != "parameters";
+  }
+  const auto routes = api_.router().Routes();
+  for (const auto& [method, pattern] : routes) {
+    std::string m = method;
+    for (char& c : m) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    EXPECT_TRUE(doc["paths"].contains(pattern) && doc["paths"][pattern].contains(m))
+        << method << " " << pattern << " is not in docs/openapi.json";
+  }
+  EXPECT_EQ(documented, routes.size());
+}
+
 TEST_F(ApiTest, MiddlewareSeesTheRoute) {
   testing::FakeBackend b;
   std::string seen;

@@ -29,7 +29,8 @@ JobView ViewJob(Backend* backend, const std::string& name) {
 }
 
 // GET /v1/jobs/{job}/executions. The store holds at most 100 executions
-// per job (plus running ones), so reading them all is bounded.
+// per job (plus running ones): their records are read and sorted, and only
+// the requested page's outputs are loaded.
 Response ListExecutions(Backend* backend, Request& req) {
   const std::string name = req.Param("job");
   const JobView job = ViewJob(backend, name);
@@ -48,7 +49,8 @@ Response ListExecutions(Backend* backend, Request& req) {
   const bool known = sort.empty() || sort == "id" || sort == "started_at" ||
                      sort == "finished_at" || sort == "attempt";
   if (known) {
-    job.store->Scan(name, true, [&](const fsm::Execution& e) {
+    // Records without outputs; only the page's outputs are read below.
+    job.store->Scan(name, false, [&](const fsm::Execution& e) {
       all.push_back(e);
       return true;
     });
@@ -70,6 +72,7 @@ Response ListExecutions(Backend* backend, Request& req) {
   Json out = Json::array();
   for (std::size_t i = b; i < e; ++i) {
     fsm::Execution& x = all[i];
+    if (auto full = job.store->Get(name, x.id)) x.output = std::move(full->output);
     bool truncated = false;
     if (*limit >= 0 && x.output.size() > static_cast<std::size_t>(*limit)) {
       x.output = x.output.substr(x.output.size() - static_cast<std::size_t>(*limit));

@@ -114,6 +114,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void Reject(int status, std::string message) {
     Response r = TextError(status, std::move(message));
     r.SetHeader("Connection", "close");
+    linger_ = true;
     Write(std::move(r), false);
   }
 
@@ -153,9 +154,35 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Close() {
     beast::error_code ignored;
+    if (linger_) {
+      // The client may still be sending what we refused (a body over the
+      // limit): closing now would reset the connection and could destroy
+      // our answer before it is read. Stop sending, then read and drop what
+      // still comes, bounded in bytes and time (a "lingering close").
+      linger_ = false;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      stream_.expires_after(std::chrono::seconds(2));
+      Drain();
+      return;
+    }
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.close();
   }
+
+  void Drain() {
+    drain_buf_.resize(16 * 1024);
+    stream_.async_read_some(net::buffer(drain_buf_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > kMaxDrainBytes) {
+                                self->stream_.close();
+                                return;
+                              }
+                              self->Drain();
+                            });
+  }
+
+  static constexpr std::size_t kMaxDrainBytes = 8 << 20;
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
@@ -164,6 +191,9 @@ class Session : public std::enable_shared_from_this<Session> {
   const Handler* handler_;
   net::thread_pool* pool_;
   bool first_ = true;
+  bool linger_ = false;  // the next Close() drains what the client still sends
+  std::vector<char> drain_buf_;
+  std::size_t drained_ = 0;
   bool keep_alive_ = false;
   unsigned version_ = 11;
 };

@@ -235,3 +235,60 @@ TEST(LeaderClient, AnUnreachableLeaderMayHaveReceivedIt) {
 
 }  // namespace
 }  // namespace ckron::rpc
+
+namespace ckron::rpc {
+namespace {
+
+TEST(LeaderClientCallLeader, HereWhenLeadingThereWithTheLeadersAddressOtherwise) {
+  TestServer follower(RaftId(1)), leader(RaftId(2));
+  leader.raft.Lead(true);
+  int here = 0;
+  std::string there;
+  auto call = [&](LeaderClient& c) {
+    return c.CallLeader(
+        [&] {
+          ++here;
+          return OkStatus();
+        },
+        [&](const std::string& addr) {
+          there = addr;
+          return OkStatus();
+        },
+        Soon());
+  };
+  EXPECT_TRUE(call(leader.leader_client).ok());
+  EXPECT_EQ(here, 1);
+  follower.raft.SetLeader(raft::LeaderInfo{RaftId(2), "127.0.0.1:8190"});
+  follower.directory.Add(RaftId(2), "n2", leader.address());
+  EXPECT_TRUE(call(follower.leader_client).ok());
+  EXPECT_EQ(there, leader.address());
+  // Cluster.RunJob over gRPC: a server without a run hook refuses (not
+  // retried: it is no leadership problem).
+  const Status s = follower.leader_client.CallLeader(
+      [] { return Status::Internal("not here"); },
+      [&](const std::string& addr) { return follower.client.RunJob(addr, "job", false, Soon()); },
+      Soon());
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+}
+
+TEST(LeaderClientCallLeader, RetriesNotLeaderUntilTheDeadline) {
+  TestServer a(RaftId(1));
+  a.raft.Lead(true);
+  int calls = 0;
+  const Status s = a.leader_client.CallLeader(
+      [&] {
+        ++calls;
+        return calls < 3 ? Status::NotLeader("", "dispatcher not started yet") : OkStatus();
+      },
+      [](const std::string&) { return Status::Internal("unexpected"); }, Soon());
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(calls, 3);
+  const Status late =
+      a.leader_client.CallLeader([] { return Status::NotLeader("", "never"); },
+                                 [](const std::string&) { return Status::Internal("unexpected"); },
+                                 absl::Now() + absl::Milliseconds(50));
+  EXPECT_EQ(late.code(), StatusCode::kUnavailable) << late.ToString();
+}
+
+}  // namespace
+}  // namespace ckron::rpc

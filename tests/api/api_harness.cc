@@ -38,7 +38,10 @@ HttpReply Http(const std::string& hostport, const std::string& method, const std
     }
     req.body() = body;
     req.prepare_payload();
-    http::write(stream, req);
+    // A server may answer (413) and stop reading before the whole body is
+    // sent: read its answer even when the write fails.
+    beast::error_code write_error;
+    http::write(stream, req, write_error);
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 << 20);

@@ -20,6 +20,7 @@ pkg_check_modules(RAFT REQUIRED IMPORTED_TARGET raft libuv)
 find_package(Protobuf REQUIRED)               # libprotobuf-dev, protobuf-compiler
 find_package(gRPC CONFIG REQUIRED)            # libgrpc++-dev, protobuf-compiler-grpc
 find_package(RocksDB CONFIG REQUIRED)         # librocksdb-dev: execution records on disk
+find_package(prometheus-cpp CONFIG REQUIRED)  # prometheus-cpp-dev: metrics registry, text format
 find_package(CURL REQUIRED)                   # libcurl4-openssl-dev: the http executor (CURL::libcurl)
 # RE2 (libre2-dev, installed with gRPC): the http executor's expectBody, Go's
 # regexp syntax without catastrophic backtracking. Named through pkg-config so

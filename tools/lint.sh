@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 # not fail to link, so this is the check that keeps the graph honest.
 declare -A allowed=(
   [common]="common"
+  [metrics]="common metrics"
   [cron]="common cron"
   [config]="common config cron"
   [membership]="common membership"

@@ -23,6 +23,7 @@ build=(
   libboost-dev                    # Beast/Asio (HTTP, networking)
   libcurl4-openssl-dev            # http executor, notifications
   libre2-dev                      # http executor expectBody (Go regexp syntax)
+  prometheus-cpp-dev              # metrics registry and Prometheus text format
   librocksdb-dev                  # embedded store for replicated data
   libgtest-dev libgmock-dev libbenchmark-dev
 )

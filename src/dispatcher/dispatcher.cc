@@ -287,16 +287,10 @@ void Dispatcher::Handle(Message& m) {
           auto it = dispatches_.find(msg.key);
           if (it == dispatches_.end() || it->second.started || it->second.settled) return;
           it->second.started = true;
+          it->second.started_at = msg.started_at;
           if (!Leads()) return;
-          fsm::Execution e;
-          e.job_name = msg.key.job_name;
-          e.id = fsm::RunExecutionId(msg.key.group, msg.key.attempt, msg.key.node_name);
-          e.started_at = msg.started_at;
-          e.node_name = msg.key.node_name;
-          e.group = msg.key.group;
-          e.attempt = msg.key.attempt;
-          ProposeAndLog(fsm::ExecutionStarted{e, clock_->Now() + options_.lease},
-                        "execution " + e.id + " of job " + e.job_name + " started");
+          ProposeStarted(msg.key, msg.started_at);
+          PushTimer({clock_->Now() + options_.recheck_interval, TimerKind::kConfirm, msg.key, {}});
         } else if constexpr (std::is_same_v<T, StreamFinished>) {
           auto it = dispatches_.find(msg.key);
           if (it == dispatches_.end() || it->second.started || it->second.settled) return;
@@ -349,6 +343,9 @@ void Dispatcher::FireTimer(const Timer& t) {
       }
       break;
     }
+    case TimerKind::kConfirm:
+      ConfirmStarted(t.run);
+      break;
     case TimerKind::kLease:
       CheckLease(t.running);
       break;
@@ -474,6 +471,39 @@ void Dispatcher::FailRun(const fsm::RunKey& key, const std::string& reason) {
   ProposeAndLog(fsm::ExecutionFinished{e}, "failed start of execution " + e.id);
   // If that proposal does not commit, the run is still pending then.
   PushTimer({now + options_.recheck_interval, TimerKind::kDispatch, key, {}});
+}
+
+void Dispatcher::ProposeStarted(const fsm::RunKey& key, absl::Time started_at) {
+  fsm::Execution e;
+  e.job_name = key.job_name;
+  e.id = fsm::RunExecutionId(key.group, key.attempt, key.node_name);
+  e.started_at = started_at;
+  e.node_name = key.node_name;
+  e.group = key.group;
+  e.attempt = key.attempt;
+  ProposeAndLog(fsm::ExecutionStarted{e, clock_->Now() + options_.lease},
+                "execution " + e.id + " of job " + e.job_name + " started");
+}
+
+// The agent said `started`, but the state may not know: the proposal of
+// ExecutionStarted failed while this server kept leading (Raft's queue was
+// full), or the stream broke first. The run then stays pending without a
+// lease, and if the node dies nothing would ever finish it (a `forbid` job
+// stuck for good; found by tests/sim). While it is pending, propose it
+// again from the open stream, or dispatch it again: the agent answers a
+// duplicate (same id), a dead one fails the start.
+void Dispatcher::ConfirmStarted(const fsm::RunKey& key) {
+  const bool pending =
+      state_->Read([&](const fsm::State& s) { return s.pending_runs().contains(key); });
+  if (!pending || !Leads()) return;
+  auto it = dispatches_.find(key);
+  if (it == dispatches_.end()) {
+    TryDispatch(key);  // its `started` arms the next check
+    return;
+  }
+  if (!it->second.started || it->second.stream == 0) return;  // an attempt has its own deadline
+  ProposeStarted(key, it->second.started_at);
+  PushTimer({clock_->Now() + options_.recheck_interval, TimerKind::kConfirm, key, {}});
 }
 
 // --- Leases -----------------------------------------------------------------

@@ -226,11 +226,11 @@ class Dispatcher final : public scheduler::FireSink, private RunObserver {
   };
 
   // --- Timers of the dispatch loop ---
-  enum class TimerKind { kDispatch, kStartDeadline, kLease };
+  enum class TimerKind { kDispatch, kStartDeadline, kConfirm, kLease };
   struct Timer {
     absl::Time at;
     TimerKind kind;
-    fsm::RunKey run;                              // kDispatch, kStartDeadline
+    fsm::RunKey run;                              // kDispatch, kStartDeadline, kConfirm
     std::pair<std::string, std::string> running;  // kLease: (job, execution id)
     bool operator>(const Timer& o) const { return at > o.at; }
   };
@@ -241,6 +241,7 @@ class Dispatcher final : public scheduler::FireSink, private RunObserver {
     int attempts = 0;          // streams opened
     std::uint64_t stream = 0;  // open stream, 0 = none
     bool started = false;      // the agent said `started`
+    absl::Time started_at;     // valid when started
     bool settled = false;      // a result was proposed from the stream
     bool timed_out = false;    // the open stream was cancelled at the deadline
     std::string last_error;
@@ -265,6 +266,8 @@ class Dispatcher final : public scheduler::FireSink, private RunObserver {
   void AttemptFailed(const fsm::RunKey& key, const std::string& reason);
   void FailRun(const fsm::RunKey& key, const std::string& reason);
   void CheckLease(const std::pair<std::string, std::string>& running);
+  void ProposeStarted(const fsm::RunKey& key, absl::Time started_at);
+  void ConfirmStarted(const fsm::RunKey& key);
   void FireChild(const fsm::FirePending& fire);  // fires.cc
   // fires.cc: proposes the head of every job's queue (one round).
   void ProposeRound(const std::shared_ptr<FireBatch>& batch);

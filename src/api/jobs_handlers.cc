@@ -1,7 +1,9 @@
 // /v1/jobs: list (filters, sort, paging), get, create-or-update, delete,
 // run, toggle (dkron-spec §1.2, §1.3).
 #include <algorithm>
+#include <chrono>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -200,12 +202,19 @@ Response DeleteJob(Backend* backend, const ApiOptions& options, Request& req) {
 // once the fire is recorded, not when the job finishes.
 Response RunJob(Backend* backend, const ApiOptions& options, Request& req) {
   const std::string name = req.Param("job");
-  if (!FindJob(backend, name)) return JobNotFound(name);
   const bool force = req.Query("force").value_or("") == "true";
+  // The leader decides whether the job exists: a follower that has not yet
+  // applied a job just created through it must not answer 404.
   if (Status s = backend->RunJob(name, force, WriteDeadline(options)); !s.ok()) {
     return ErrorResponse(s);
   }
-  const JobPtr job = FindJob(backend, name);
+  // The fire is applied on the leader; this server shows the job once it
+  // has applied it too (a short, bounded wait on a lagging follower).
+  JobPtr job = FindJob(backend, name);
+  for (int i = 0; !job && i < 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    job = FindJob(backend, name);
+  }
   if (!job) return JobNotFound(name);
   Response r = JsonResponse(req, 200, JobToJson(*job));
   r.SetHeader("Location", "/v1/jobs/" + name);

@@ -50,6 +50,15 @@ TEST(ApiClusterTest, FollowersForwardWritesRunsAndPause) {
   })) << list.dump();
   for (const auto& e : list) EXPECT_EQ(e["success"], true);
 
+  // Create and run at once through a follower: the leader knows the job
+  // even if the follower has not applied it yet.
+  json quick = job;
+  quick["name"] = "fwd-quick";
+  ASSERT_EQ(Http(f, "POST", "/v1/jobs", quick.dump()).status, 201);
+  r = Http(f, "POST", "/v1/jobs/fwd-quick/run");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Http(f, "POST", "/v1/jobs/never-created/run").status, 404);
+
   // Pause through a follower is seen by every server.
   EXPECT_EQ(Http(f, "POST", "/v1/pause").status, 200);
   for (int i = 0; i < 3; ++i) {

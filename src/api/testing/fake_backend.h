@@ -34,6 +34,9 @@ class FakeBackend final : public Backend {
     return fsm::DecodeOutcome(out);
   }
   Status RunJob(const std::string& job, bool force, absl::Time) override {
+    if (!state_.Read([&](const fsm::State& s) { return s.FindJob(job) != nullptr; })) {
+      return Status::NotFound("job \"" + job + "\" not found");
+    }
     runs.emplace_back(job, force);
     return run_error;
   }

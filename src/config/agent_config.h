@@ -76,6 +76,9 @@ struct AgentConfig {
   // `serf-reconnect-timeout`: how long a failed member is retried before it
   // is reaped. > 0.
   absl::Duration serf_reconnect_timeout = absl::Hours(24);
+  // `shutdown-grace` (ckron): on a graceful shutdown, how long running
+  // executions may finish before they are cancelled. > 0.
+  absl::Duration shutdown_grace = absl::Hours(3);
 
   // ---- Raft (servers) ----
   // `raft-multiplier`: scales election and heartbeat timeouts; 1 is the

@@ -148,6 +148,13 @@ const KeySpec kKeys[] = {
      .help = "How long to keep trying to reconnect to a failed member before forgetting it "
              "(Go duration).",
      .check = Check::kPositive},
+    {.name = "shutdown-grace",
+     .field = &C::shutdown_grace,
+     .flag_name = "shutdown-grace",
+     .help = "On a graceful shutdown, how long running executions may finish before they are "
+             "cancelled (Go duration; Dkron waits up to 3h).",
+     .check = Check::kPositive,
+     .ckron_only = true},
     {.name = "cors-origins",
      .field = &C::cors_origins,
      .flag_name = "cors-origins",

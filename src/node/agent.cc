@@ -171,7 +171,8 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
 
   // 6. running jobs, on every agent.
   membership::Membership* members = agent->membership_.get();
-  agent->runner_ = std::make_unique<executor::Runner>(agent->executors_.get());
+  agent->runner_ = std::make_unique<executor::Runner>(
+      agent->executors_.get(), executor::RunnerOptions{.shutdown_grace = running.shutdown_grace});
   agent->executions_client_ = std::make_unique<rpc::ExecutionsClient>();
   agent->reporter_ = std::make_unique<agent::Reporter>(
       agent->executions_client_.get(), agent::GossipServers(members),

@@ -272,3 +272,58 @@ TEST_F(SchedulingFailover, KillingTheLeaderNeverDoublesAFireAndCatchesUpPerRunOn
 
 }  // namespace
 }  // namespace ckron::testing
+
+namespace ckron::testing {
+namespace {
+
+// A graceful shutdown (SIGTERM) of an agent lets its running executions
+// finish within --shutdown-grace, cancels the rest, and delivers every result
+// before the agent leaves.
+TEST(AgentShutdown, RunningExecutionsFinishWithinTheGraceThenAreCancelled) {
+  AgentCluster c("ckron-shutdown");
+  ASSERT_TRUE(c.StartServers(1).ok()) << c.Describe();
+  const int worker =
+      c.Add({.server = false, .extra_args = {"--tag", "kind=worker", "--shutdown-grace", "4s"}});
+  ASSERT_TRUE(c.Start(worker, {c.gossip_addr(0)}).ok()) << c.Describe();
+  ASSERT_TRUE(Eventually([&] { return c.MemberStatus(0, c.name(worker)) == "alive"; }));
+
+  const std::string at =
+      "@at " +
+      absl::FormatTime(absl::RFC3339_sec, absl::Now() + absl::Seconds(2), absl::UTCTimeZone());
+  for (const auto& [name, command] : std::vector<std::pair<std::string, std::string>>{
+           {"short", "echo started; sleep 2; echo done"}, {"long", "echo started; sleep 60"}}) {
+    fsm::Job job;
+    job.name = name;
+    job.schedule = at;
+    job.executor = "shell";
+    job.executor_config = {{"command", command}, {"shell", "true"}};
+    job.tags = {{"kind", "worker"}};
+    ASSERT_TRUE(c.PutJob(0, job).ok());
+  }
+  const auto running = [&](const std::string& job) {
+    auto r = c.Executions(0, job);
+    return r.ok() && r->size() == 1 && (*r)[0].running();
+  };
+  ASSERT_TRUE(Eventually([&] { return running("short") && running("long"); }, 60s)) << c.Describe();
+
+  c.Signal(worker, SIGTERM);
+  EXPECT_EQ(c.WaitExit(worker, 60s), 0) << c.Describe();
+  // Both results were delivered before the agent left.
+  auto short_run = c.Executions(0, "short", /*with_output=*/true);
+  auto long_run = c.Executions(0, "long", /*with_output=*/true);
+  ASSERT_TRUE(short_run.ok() && long_run.ok());
+  ASSERT_EQ(short_run->size(), 1u);
+  ASSERT_EQ(long_run->size(), 1u);
+  const fsm::Execution& s = (*short_run)[0];
+  const fsm::Execution& l = (*long_run)[0];
+  ASSERT_FALSE(s.running()) << c.Describe();
+  ASSERT_FALSE(l.running()) << c.Describe();
+  EXPECT_TRUE(s.success) << s.output;
+  EXPECT_NE(s.output.find("done"), std::string::npos) << s.output;
+  EXPECT_FALSE(l.success) << l.output;
+  EXPECT_NE(l.output.find("started"), std::string::npos) << l.output;
+  EXPECT_LT(*l.finished_at - l.started_at, absl::Seconds(30)) << "not cancelled at the grace";
+}
+
+}  // namespace
+}  // namespace ckron::testing

@@ -18,8 +18,10 @@ struct BuiltinOptions {
   HttpOptions http;
 };
 
-// Registers "shell" and "http". Errors: kAlreadyExists if either name is
-// taken; "shell" stays registered if only "http" was taken.
+// Registers "shell" and "http", and "noop" when the environment variable
+// CKRON_TEST_NOOP_EXECUTOR is "1" (a benchmark hook, builtin/noop.h).
+// Errors: kAlreadyExists if a name is taken; the ones registered before it
+// stay registered.
 Status RegisterBuiltins(ExecutorRegistry& registry, const BuiltinOptions& options = {});
 
 }  // namespace ckron::executor

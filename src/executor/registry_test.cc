@@ -1,5 +1,13 @@
 #include "executor/registry.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "executor/builtin/noop.h"
 #include "executor/builtins.h"
 #include "gtest/gtest.h"
 
@@ -46,6 +54,43 @@ TEST(ExecutorRegistry, ValidatesWithTheNamedExecutor) {
   // these too.
   EXPECT_TRUE(registry.Validate("kafka", {}).ok());
   EXPECT_TRUE(registry.Validate("", {}).ok());
+}
+
+// The benchmark hook: "noop" exists only when CKRON_TEST_NOOP_EXECUTOR=1.
+TEST(ExecutorRegistry, NoopOnlyWithItsTestHook) {
+  ::unsetenv(kNoopExecutorEnv);
+  ExecutorRegistry without;
+  ASSERT_TRUE(RegisterBuiltins(without).ok());
+  EXPECT_FALSE(without.Find("noop").ok());
+
+  ::setenv(kNoopExecutorEnv, "1", 1);
+  ExecutorRegistry with;
+  const Status registered = RegisterBuiltins(with);
+  ::unsetenv(kNoopExecutorEnv);
+  ASSERT_TRUE(registered.ok());
+  EXPECT_EQ(with.Names(), (std::vector<std::string>{"http", "noop", "shell"}));
+}
+
+TEST(NoopExecutor, SucceedsAtOnceAndLogsItsStart) {
+  const std::filesystem::path log =
+      std::filesystem::temp_directory_path() / ("ckron-noop-" + std::to_string(::getpid()));
+  std::filesystem::remove(log);
+  {
+    NoopExecutor noop(log.string());
+    EXPECT_TRUE(noop.Validate({{"anything", "x"}}).ok());
+    const ExecuteResponse r =
+        noop.Execute({.job_name = JobName("j"), .execution_id = ExecutionId("7-n1")}, {}, {});
+    EXPECT_TRUE(FinishExecution(r).success);
+    EXPECT_TRUE(r.output.empty());
+  }
+  std::ifstream in(log);
+  std::string job, id;
+  long long ns = 0;
+  in >> job >> id >> ns;
+  EXPECT_EQ(job, "j");
+  EXPECT_EQ(id, "7-n1");
+  EXPECT_GT(ns, 0);
+  std::filesystem::remove(log);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <set>
+#include <system_error>
+#include <thread>
 #include <utility>
 
 #include "common/log.h"
@@ -149,26 +151,41 @@ void Reporter::RunReportLoop() {
       continue;
     }
     if (!queue_.empty() && now >= next_report) {
-      const Pending pending = queue_.front();
-      ++stats_.attempts;
+      const std::size_t n =
+          std::min(queue_.size(), window_open_ ? std::max<std::size_t>(options_.max_in_flight, 1)
+                                               : std::size_t{1});
+      const std::vector<Pending> batch(queue_.begin(),
+                                       queue_.begin() + static_cast<std::ptrdiff_t>(n));
+      stats_.attempts += n;
       lock.unlock();
-      const Attempt attempt = ReportOnce(pending.execution, call_deadline);
+      bool followed_hint = false;
+      const std::vector<Status> results = ReportBatch(batch, call_deadline, &followed_hint);
       lock.lock();
-      const Status& s = attempt.status;
-      if (s.ok() || IsFinal(s)) {
+      bool retry = false;
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        const Status& s = results[i];
+        if (!s.ok() && !IsFinal(s)) {
+          retry = true;
+          continue;
+        }
         if (s.ok()) {
           ++stats_.acknowledged;
         } else {
           ++stats_.rejected;
           Log()->error("reporter: server refused the report of execution {} of job {}: {}",
-                       pending.execution.id, pending.execution.job_name, s.ToString());
+                       batch[i].execution.id, batch[i].execution.job_name, s.ToString());
         }
-        // Deliver() may have dropped it meanwhile (overflow).
-        if (!queue_.empty() && queue_.front().seq == pending.seq) queue_.pop_front();
+        // Deliver() may have dropped it meanwhile (overflow); the queue is
+        // in seq order.
+        auto it = std::lower_bound(queue_.begin(), queue_.end(), batch[i].seq,
+                                   [](const Pending& p, std::uint64_t seq) { return p.seq < seq; });
+        if (it != queue_.end() && it->seq == batch[i].seq) queue_.erase(it);
+      }
+      if (!retry) {
         backoff = options_.initial_backoff;
         hops = 0;
         next_report = SteadyClock::now();
-      } else if (attempt.followed_hint && ++hops <= kMaxHintHops) {
+      } else if (followed_hint && ++hops <= kMaxHintHops) {
         next_report = SteadyClock::now();
       } else {
         hops = 0;
@@ -197,18 +214,46 @@ std::vector<rpc::LeaseRef> Reporter::LeasesToRenew() {
   return out;
 }
 
-Reporter::Attempt Reporter::ReportOnce(const fsm::Execution& execution, absl::Time deadline) {
+std::vector<Status> Reporter::ReportBatch(const std::vector<Pending>& batch, absl::Time deadline,
+                                          bool* followed_hint) {
   const std::string address = PickServer();
   if (address.empty()) {
-    return {Status::Unavailable("no alive server with an rpc_addr is known"), false};
+    window_open_ = false;
+    return std::vector<Status>(batch.size(),
+                               Status::Unavailable("no alive server with an rpc_addr is known"));
   }
-  Status s = client_->Report(address, execution, deadline);
-  if (!s.ok()) {
-    Log()->warn("reporter: report of execution {} of job {} to {}: {}", execution.id,
-                execution.job_name, address, s.ToString());
+  std::vector<Status> results(batch.size());
+  {
+    // The first on this thread, the others on threads of their own.
+    std::vector<std::jthread> calls;
+    for (std::size_t i = 1; i < batch.size(); ++i) {
+      try {
+        calls.emplace_back(
+            [&, i] { results[i] = client_->Report(address, batch[i].execution, deadline); });
+      } catch (const std::system_error&) {
+        results[i] = client_->Report(address, batch[i].execution, deadline);
+      }
+    }
+    results[0] = client_->Report(address, batch[0].execution, deadline);
   }
-  const bool hinted = Steer(address, s);
-  return {std::move(s), hinted};
+  // Steer by the first failure that a retry may fix, else by the outcome.
+  const Status* steer = nullptr;
+  bool any_ok = false;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const Status& s = results[i];
+    any_ok = any_ok || s.ok();
+    if (!s.ok() && !IsFinal(s) && steer == nullptr) {
+      steer = &s;
+      Log()->warn("reporter: report of execution {} of job {} to {}: {}{}", batch[i].execution.id,
+                  batch[i].execution.job_name, address, s.ToString(),
+                  batch.size() > 1 ? " (and maybe others of the same batch)" : "");
+    }
+  }
+  const Status ok = OkStatus();
+  if (steer == nullptr) steer = any_ok ? &ok : &results[0];
+  *followed_hint = Steer(address, *steer);
+  window_open_ = steer->ok();
+  return results;
 }
 
 bool Reporter::RenewOnce(const std::vector<rpc::LeaseRef>& leases, absl::Time deadline) {

@@ -5,8 +5,11 @@
 // Reports: every execution given to Deliver() is sent with Executions.Report
 // to a server, retried with exponential backoff across failures and leader
 // changes until one acknowledges it (an ack means committed; reports are
-// idempotent by execution id, so a retry after a lost ack is harmless). One
-// report is in flight at a time, oldest first. Servers come from the member
+// idempotent by execution id, so a retry after a lost ack is harmless).
+// Reports go oldest first: one at a time until a server has acknowledged
+// one, then up to max_in_flight at once to that server (each waits for a
+// Raft commit, so one at a time would cap a node at one report per commit
+// round trip); any failure drops back to one at a time. Servers come from the member
 // directory (alive members tagged server=true, at their rpc_addr tag): the
 // reporter sticks to the last server that answered, follows a kNotLeader's
 // leader hint (a Raft or RPC address of a known server), and otherwise
@@ -22,7 +25,9 @@
 // while there is none. A failed renewal is retried after renew_retry.
 //
 // Thread safety: safe for concurrent use. One owner thread
-// (RunReportLoop) makes every call; Deliver() only enqueues. This class
+// (RunReportLoop) makes every call, and for a window of reports starts one
+// short-lived thread per extra call, joined before it goes on; Deliver()
+// only enqueues. This class
 // behaves like a monitor: mu_ guards the fields below it.
 #ifndef CKRON_AGENT_REPORTER_H_
 #define CKRON_AGENT_REPORTER_H_
@@ -78,6 +83,10 @@ struct ReporterOptions {
   absl::Duration max_backoff = absl::Seconds(5);
   // Deadline of one call.
   absl::Duration call_timeout = absl::Seconds(10);
+  // Reports sent at once to a server that acknowledged the last ones. More:
+  // more results per Raft commit round trip (they commit together); costs
+  // one thread per call in flight. 1 = strictly one at a time.
+  std::size_t max_in_flight = 64;
 };
 
 struct ReporterStats {
@@ -123,15 +132,12 @@ class Reporter final : public ResultSink {
   };
   using SteadyTime = std::chrono::steady_clock::time_point;
 
-  struct Attempt {
-    Status status;
-    bool followed_hint = false;  // a leader hint named another server: retry now
-  };
-
   void RunReportLoop();
-  // One report attempt / one renewal (true: renewed or nothing to renew).
-  // MUST NOT hold mu_.
-  Attempt ReportOnce(const fsm::Execution& execution, absl::Time deadline);
+  // One attempt for each of `batch`, made concurrently to one server, in
+  // the order of `batch` / one renewal (true: renewed or nothing to
+  // renew). MUST NOT hold mu_.
+  std::vector<Status> ReportBatch(const std::vector<Pending>& batch, absl::Time deadline,
+                                  bool* followed_hint);
   bool RenewOnce(const std::vector<rpc::LeaseRef>& leases, absl::Time deadline);
   // Picks where the next call goes; "" when no server is known.
   std::string PickServer();
@@ -149,6 +155,7 @@ class Reporter final : public ResultSink {
   // Only the owner thread touches these.
   std::string preferred_;  // the server that answered last, or a leader hint
   std::size_t rotation_ = 0;
+  bool window_open_ = false;  // preferred_ acknowledged the last batch: send many
 
   mutable std::mutex mu_;
   std::condition_variable wake_;

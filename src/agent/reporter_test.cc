@@ -130,6 +130,33 @@ TEST(Reporter, Report_FinalRefusal_IsDroppedNotRetried) {
   EXPECT_EQ(reporter.stats().rejected, 1u);
 }
 
+// One at a time until a server acknowledges, then many at once: each waits
+// for a commit, so a window is what lets results commit together.
+TEST(Reporter, Report_AfterAnAck_SendsAWindowAtOnce_EachAckedOnce) {
+  FakeServer a;
+  rpc::ExecutionsClient client;
+  ReporterOptions options = Fast();
+  options.max_in_flight = 16;
+  Reporter reporter(&client, Servers({{.rpc_addr = a.address()}}), NoneRunning(), options);
+  reporter.Start();
+  reporter.Deliver(Finished("e0"));
+  ASSERT_TRUE(a.service.WaitFor([&] { return a.service.acked().size() == 1; }));
+  a.service.DelayReports(std::chrono::milliseconds(20));
+  std::vector<std::string> ids = {"e0"};
+  for (int i = 1; i <= 64; ++i) {
+    ids.push_back("e" + std::to_string(i));
+    reporter.Deliver(Finished(ids.back()));
+  }
+  ASSERT_TRUE(reporter.Flush(absl::Seconds(30)).ok());
+  std::vector<std::string> acked = a.AckedIds();
+  std::sort(acked.begin(), acked.end());
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(acked, ids);
+  EXPECT_GT(a.service.MaxConcurrentReports(), 1);
+  EXPECT_LE(a.service.MaxConcurrentReports(), 16);
+  EXPECT_EQ(reporter.stats().attempts, 65u);
+}
+
 TEST(Reporter, RenewLeases_ListsRunningAndUnacknowledgedExecutions) {
   FakeServer a;
   a.service.FailReports(-1, Status::Unavailable("no quorum"));

@@ -6,11 +6,13 @@
 #ifndef CKRON_AGENT_TESTING_FAKE_EXECUTIONS_H_
 #define CKRON_AGENT_TESTING_FAKE_EXECUTIONS_H_
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ckron/v1/run.grpc.pb.h"
@@ -33,9 +35,23 @@ class FakeExecutions final : public ckron::v1::Executions::Service {
     failure_ = std::move(status);
   }
 
+  // Every Report call first waits `delay` (as a Raft commit would).
+  void DelayReports(std::chrono::milliseconds delay) {
+    std::lock_guard lock(mu_);
+    delay_ = delay;
+  }
+
   grpc::Status Report(grpc::ServerContext*, const ckron::v1::ReportRequest* request,
                       ckron::v1::ReportResponse*) override {
+    std::chrono::milliseconds delay;
+    {
+      std::lock_guard lock(mu_);
+      max_concurrent_reports_ = std::max(max_concurrent_reports_, ++concurrent_reports_);
+      delay = delay_;
+    }
+    std::this_thread::sleep_for(delay);
     std::lock_guard lock(mu_);
+    --concurrent_reports_;
     ++report_calls_;
     if (fail_reports_ != 0) {
       if (fail_reports_ > 0) --fail_reports_;
@@ -79,6 +95,11 @@ class FakeExecutions final : public ckron::v1::Executions::Service {
     std::lock_guard lock(mu_);
     return renewals_;
   }
+  // The most Report calls that were in progress at once.
+  int MaxConcurrentReports() {
+    std::lock_guard lock(mu_);
+    return max_concurrent_reports_;
+  }
   int ReportCalls() {
     std::lock_guard lock(mu_);
     return report_calls_;
@@ -88,6 +109,8 @@ class FakeExecutions final : public ckron::v1::Executions::Service {
   std::mutex mu_;
   std::condition_variable cv_;
   int fail_reports_ = 0;  // < 0: fail forever
+  std::chrono::milliseconds delay_{0};
+  int concurrent_reports_ = 0, max_concurrent_reports_ = 0;
   Status failure_ = Status::Unavailable("fake failure");
   int report_calls_ = 0;
   std::vector<ckron::v1::fsm::Execution> acked_;

@@ -229,6 +229,9 @@ class Memberlist final : public Inbox {
     Env::TimerId timer = 0;
   };
 
+  // A node's six protocol version bytes as the wire carries them.
+  static std::vector<std::uint8_t> VsnVec(const std::uint8_t (&v)[6]) { return {v, v + 6}; }
+
   // ---- state transitions (memberlist.cc)
   void AliveNode(const wire::Alive& a, std::function<void()> notify, bool bootstrap);
   // `sender` is where a gossiped accusation came from (nullptr when it is

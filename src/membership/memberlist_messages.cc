@@ -12,10 +12,6 @@ namespace {
 std::shared_ptr<spdlog::logger> Log() {
   return logging::Get("gossip");
 }
-
-std::vector<std::uint8_t> VsnVec(const std::uint8_t (&v)[6]) {
-  return {v, v + 6};
-}
 }  // namespace
 
 // ------------------------------------------------------------ messages in

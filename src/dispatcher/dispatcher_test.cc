@@ -399,6 +399,30 @@ TEST_F(DispatcherTest, FirePending_FiresTheDependentJob) {
   EXPECT_TRUE(state_.Read([](const fsm::State& s) { return s.pending_fires().empty(); }));
 }
 
+TEST_F(DispatcherTest, FirePending_ADisabledChildIsDroppedNotRun) {
+  fsm::Job parent = MakeJob("p2");
+  parent.tags = {{"region", "global:1"}};
+  fsm::Job child = MakeJob("c2");
+  child.schedule = "";
+  child.parent_job = "p2";
+  child.disabled = true;
+  child.tags = {{"region", "global:1"}};
+  ASSERT_TRUE(Put(parent).ok());
+  ASSERT_TRUE(Put(child).ok());
+  members_.Set({Member("n1", server_->address())});
+  StartDispatcher();
+  dispatcher_->OnFires({{"p2", kT0 + absl::Minutes(1)}});
+  ASSERT_TRUE(WaitFor([&] { return Running("p2") == 1; }, 30s));
+  ASSERT_TRUE(Finish("p2", agent_.Runs().at(0).execution_id(), true).ok());
+  // The pending fire is settled by SkipFire: gone from the state, not run.
+  ASSERT_TRUE(WaitFor(
+      [&] { return state_.Read([](const fsm::State& s) { return s.pending_fires().empty(); }); },
+      30s));
+  EXPECT_EQ(dispatcher_->stats().fires_skipped, 1u);
+  EXPECT_EQ(agent_.Runs().size(), 1u);
+  EXPECT_EQ(Running("c2"), 0u);
+}
+
 TEST_F(DispatcherTest, AfterStop_NothingMoreIsSent) {
   fsm::Job job = MakeJob("s");
   job.tags = {{"region", "global:1"}};

@@ -305,15 +305,27 @@ void Dispatcher::FireChild(const fsm::FirePending& fire) {
   });
   if (!pending || !job) return;
   // Dkron runs a child only if it is runnable (dkron-spec §4.1 step 8.5).
-  // The pending fire then stays in the state and is looked at again when a
-  // later leader starts.
+  // A child that is not is dropped from the state (SkipFire), so no later
+  // leader runs it long after its parent (semantics §4.5).
   if (paused || job->disabled || (job->concurrency == kForbid && busy)) {
+    std::string reason = paused ? "the cluster is paused"
+                                : (job->disabled ? "the job is disabled" : "concurrency forbid");
     Log()->info("dispatcher: not running dependent job {} after group {}: {}", job->name,
-                fire.parent_group,
-                paused ? "the cluster is paused"
-                       : (job->disabled ? "the job is disabled" : "concurrency forbid"));
-    std::lock_guard lock(mu_);
-    ++stats_.fires_skipped;
+                fire.parent_group, reason);
+    {
+      std::lock_guard lock(mu_);
+      ++stats_.fires_skipped;
+    }
+    child_fires_.insert(key);
+    proposer_->Propose(clock_->Now(), fsm::SkipFire{fire.job_name, fire.parent_group, reason},
+                       [box = settled_, key](const Status& s) {
+                         if (!s.ok() && s.code() != StatusCode::kNotFound) {
+                           Log()->warn("dispatcher: dropping the dependent fire of {} failed: {}",
+                                       key.first, s.ToString());
+                         }
+                         std::lock_guard lock(box->mu);
+                         box->keys.push_back(key);
+                       });
     return;
   }
   fsm::RecordFire r;
@@ -326,7 +338,8 @@ void Dispatcher::FireChild(const fsm::FirePending& fire) {
   child_fires_.insert(key);
   // The callback may outlive this dispatcher: it only touches the box.
   proposer_->Propose(clock_->Now(), std::move(r), [box = settled_, key](const Status& s) {
-    if (!s.ok()) {
+    // kAlreadyExists: another leader recorded it first (or it was skipped).
+    if (!s.ok() && s.code() != StatusCode::kAlreadyExists) {
       Log()->warn("dispatcher: recording the dependent fire of {} failed: {}", key.first,
                   s.ToString());
     }

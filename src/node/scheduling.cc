@@ -5,33 +5,14 @@
 #include <variant>
 
 #include "common/log.h"
+#include "dispatcher/state_jobs.h"
 
 namespace ckron::node {
-
-// The scheduler's JobSource over the replicated state.
-class Scheduling::StateJobs final : public scheduler::JobSource {
- public:
-  explicit StateJobs(const replica::ReplicatedState* state) : state_(state) {}
-  std::shared_ptr<const fsm::Job> Find(const std::string& name) const override {
-    return state_->Read([&](const fsm::State& s) { return s.ShareJob(name); });
-  }
-  void ForEach(const std::function<void(const fsm::Job&)>& visit) const override {
-    state_->Read([&](const fsm::State& s) {
-      s.jobs().ForEachByName([&](const fsm::Job& job) {
-        visit(job);
-        return true;
-      });
-    });
-  }
-
- private:
-  const replica::ReplicatedState* const state_;
-};
 
 Scheduling::Scheduling(SchedulingOptions options, const replica::ReplicatedState* state,
                        dispatcher::Proposer* proposer, const dispatcher::MemberView* members,
                        const Clock* clock)
-    : jobs_(std::make_unique<StateJobs>(state)),
+    : jobs_(std::make_unique<dispatcher::StateJobs>(state)),
       dispatcher_(std::move(options.dispatcher), state, proposer, members, clock),
       loop_(jobs_.get(), &dispatcher_, clock, options.scheduler) {}
 

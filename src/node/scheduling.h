@@ -25,6 +25,10 @@
 #include "replica/replicated_state.h"
 #include "scheduler/scheduler_loop.h"
 
+namespace ckron::dispatcher {
+class StateJobs;
+}  // namespace ckron::dispatcher
+
 namespace ckron::node {
 
 struct SchedulingOptions {
@@ -56,9 +60,7 @@ class Scheduling final : public LeadershipObserver, public replica::EventSink {
   dispatcher::Dispatcher& dispatcher() { return dispatcher_; }
 
  private:
-  class StateJobs;
-
-  std::unique_ptr<StateJobs> jobs_;
+  std::unique_ptr<dispatcher::StateJobs> jobs_;
   dispatcher::Dispatcher dispatcher_;
   scheduler::SchedulerLoop loop_;
 };

@@ -26,31 +26,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/check.h"
+#include "dispatcher/state_jobs.h"
 #include "fsm/codec.h"
 
 namespace ckron::sim {
 namespace {
-
-// The scheduler's JobSource over a server's replicated state (as
-// node/scheduling.cc's StateJobs).
-class StateJobs final : public scheduler::JobSource {
- public:
-  explicit StateJobs(const replica::ReplicatedState* state) : state_(state) {}
-  std::shared_ptr<const fsm::Job> Find(const std::string& name) const override {
-    return state_->Read([&](const fsm::State& s) { return s.ShareJob(name); });
-  }
-  void ForEach(const std::function<void(const fsm::Job&)>& visit) const override {
-    state_->Read([&](const fsm::State& s) {
-      s.jobs().ForEachByName([&](const fsm::Job& job) {
-        visit(job);
-        return true;
-      });
-    });
-  }
-
- private:
-  const replica::ReplicatedState* const state_;
-};
 
 // The dispatcher's Proposer on one simulated server.
 class SimProposer final : public dispatcher::Proposer {
@@ -261,7 +241,7 @@ void Cluster::StartProcess(Server& s) {
   s.state = std::make_unique<replica::ReplicatedState>(s.store.get());
   s.sink = std::make_unique<Sink>(&s);
   s.state->AddSink(s.sink.get());
-  s.jobs = std::make_unique<StateJobs>(s.state.get());
+  s.jobs = std::make_unique<dispatcher::StateJobs>(s.state.get());
   s.proposer = std::make_unique<SimProposer>(this, s.id);
   s.members = std::make_unique<SimMembers>(this);
   dispatcher::DispatcherOptions o;

@@ -38,6 +38,7 @@ test=(
 bench=(
   golang-go golang-github-robfig-cron-dev   # robfig/cron v3.0.1, Dkron's parser
   etcd-server etcd-client                   # Raft write-rate peer
+  wrk                                       # REST API load (bench/api)
 )
 
 want=("${build[@]}" "${test[@]}")

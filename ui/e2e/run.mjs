@@ -10,12 +10,10 @@
 //
 // Exit 0: all steps passed; 1: a step failed (the node's log is printed);
 // 77: Chromium is not installed (CTest reports the test as skipped).
-import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import { freePort, startNode } from './node.mjs';
 
 const [bin, artifactsArg] = process.argv.slice(2);
 const artifacts = resolve(artifactsArg ?? 'e2e-artifacts');
@@ -30,31 +28,8 @@ if (!existsSync(chromiumPath)) {
 }
 mkdirSync(artifacts, { recursive: true });
 
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'ckron-ui-e2e-'));
-const [gossip, rpc, raft, http] = [await freePort(), await freePort(), await freePort(), await freePort()];
-let base = `http://127.0.0.1:${http}`;
-const logPath = join(dir, 'node.log');
-const log = createWriteStream(logPath);
-const node = spawn(
-  bin,
-  ['agent', '--server', '--node-name', 'ui-e2e', '--bind-addr', `127.0.0.1:${gossip}`, '--rpc-port', String(rpc),
-    '--raft-port', String(raft), '--http-addr', `127.0.0.1:${http}`, '--data-dir', join(dir, 'data'),
-    '--profile', 'local', '--bootstrap-expect', '1'],
-  { stdio: ['ignore', 'pipe', 'pipe'] },
-);
-node.stdout.pipe(log);
-node.stderr.pipe(log);
+const node = await startNode(bin);
+let base = node.base;
 
 // Dev only (CKRON_UI_DIST): serve a vite build at /ui/, proxy the rest to the node.
 async function serveDist(distDir) {
@@ -70,7 +45,7 @@ async function serveDist(distDir) {
       res.end(readFileSync(file));
       return;
     }
-    const up = request({ host: '127.0.0.1', port: http, path: req.url, method: req.method, headers: req.headers }, (r) => {
+    const up = request({ host: '127.0.0.1', port: node.http, path: req.url, method: req.method, headers: req.headers }, (r) => {
       res.writeHead(r.statusCode, r.headers);
       r.pipe(res);
     });
@@ -86,33 +61,11 @@ let browser;
 let failed = false;
 async function cleanup() {
   await browser?.close().catch(() => undefined);
-  if (node.exitCode === null) {
-    node.kill('SIGTERM');
-    const exited = await Promise.race([
-      new Promise((r) => node.once('exit', () => r(true))),
-      new Promise((r) => setTimeout(() => r(false), 10000)),
-    ]);
-    if (!exited) node.kill('SIGKILL');
-  }
   if (failed) {
     console.error('----- node log (tail) -----');
-    console.error(readFileSync(logPath, 'utf8').slice(-6000));
+    console.error(node.logTail());
   }
-  rmSync(dir, { recursive: true, force: true });
-}
-
-async function waitReady() {
-  for (let i = 0; i < 600; i++) {
-    if (node.exitCode !== null) throw new Error(`ckron exited with ${node.exitCode}`);
-    try {
-      const r = await fetch(`${base}/ready`);
-      if (r.status === 200) return;
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the node never became ready');
+  await node.stop();
 }
 
 let n = 0;
@@ -132,7 +85,6 @@ async function step(name, fn) {
 
 const WAIT = { timeout: 20000 };
 try {
-  await waitReady();
   if (process.env.CKRON_UI_DIST) base = await serveDist(resolve(process.env.CKRON_UI_DIST));
   browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu'] });
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });

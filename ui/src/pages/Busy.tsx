@@ -10,7 +10,10 @@ export function BusyPage() {
   const now = useNow();
   const d = useLoad(() => api.busy(), []);
   const [error, setError] = useState<ApiError | null>(null);
-  useEffect(() => subscribe('/v1/events', undefined, { events: { execution: throttle(d.reload, 1000) }, refresh: d.reload }), [d.reload]);
+  useEffect(() => {
+    const refresh = throttle(d.reload, 1000);
+    return subscribe('/v1/events', undefined, { events: { execution: refresh, reset: refresh }, refresh: d.reload });
+  }, [d.reload]);
   const items = d.data?.items ?? [];
   return (
     <>

@@ -29,7 +29,7 @@ export function Dashboard() {
   useEffect(() => {
     const refresh = throttle(d.reload, 2000);
     return subscribe('/v1/events', undefined, {
-      events: { job: refresh, 'job-deleted': refresh, execution: refresh, leader: refresh },
+      events: { job: refresh, 'job-deleted': refresh, execution: refresh, leader: refresh, reset: refresh },
       refresh: d.reload,
     });
   }, [d.reload]);

@@ -143,6 +143,10 @@ export function JobPage({ name }: { name: string }) {
         'job-deleted': (d) => {
           if ((d as { name: string }).name === name) reloadJob();
         },
+        reset: () => {
+          reloadJob();
+          reloadExecs();
+        },
       },
       refresh: () => {
         job.reload();

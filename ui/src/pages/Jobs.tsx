@@ -61,7 +61,7 @@ export function JobsPage() {
   useEffect(() => {
     const refresh = throttle(jobs.reload, 1000);
     return subscribe('/v1/events', undefined, {
-      events: { job: refresh, 'job-deleted': refresh },
+      events: { job: refresh, 'job-deleted': refresh, reset: refresh },
       refresh: jobs.reload,
     });
   }, [jobs.reload]);

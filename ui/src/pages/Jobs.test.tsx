@@ -20,6 +20,7 @@ describe('JobsPage', () => {
   const last = () => Object.fromEntries(urls()[urls().length - 1].searchParams);
 
   beforeEach(() => {
+    window.history.replaceState(null, '', '/ui/jobs');
     fetchMock = vi.fn(async (url: string) => {
       const u = new URL(url, 'http://x');
       const start = Number(u.searchParams.get('_start') ?? 0);
@@ -78,5 +79,24 @@ describe('JobsPage', () => {
 describe('parseMetadataFilter', () => {
   it('reads key=value pairs', () => {
     expect(parseMetadataFilter('team=ops, env = prod,junk')).toEqual({ team: 'ops', env: 'prod' });
+  });
+});
+
+describe('JobsPage URL state', () => {
+  afterEach(() => {
+    cleanup();
+    vi.unstubAllGlobals();
+    window.history.replaceState(null, '', '/');
+  });
+  it('starts from the view in the URL and keeps the URL in step', async () => {
+    const fetchMock = vi.fn(async (_url: string) => new Response('[]', { status: 200, headers: { 'X-Total-Count': '100' } }));
+    vi.stubGlobal('fetch', fetchMock);
+    window.history.replaceState(null, '', '/ui/jobs?status=failed&sort=next&order=DESC&page=3');
+    render(<JobsPage />);
+    await waitFor(() => expect(fetchMock).toHaveBeenCalled());
+    const url = new URL(fetchMock.mock.calls[0][0], 'http://x');
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({ status: 'failed', _sort: 'next', _order: 'DESC', _start: '50', _end: '75' });
+    fireEvent.click(await screen.findByRole('button', { name: 'Previous' }));
+    await waitFor(() => expect(window.location.search).toBe('?status=failed&sort=next&order=DESC&page=2'));
   });
 });

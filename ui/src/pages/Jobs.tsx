@@ -1,10 +1,10 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { api, type JobQuery } from '../api/client';
 import { subscribe, throttle } from '../api/live';
 import type { Job } from '../api/types';
 import { ErrorBox, StatusBadge, Time } from '../components/common';
 import { useDebounced, useLoad, useNow } from '../lib/hooks';
-import { Link } from '../lib/router';
+import { BASE, Link } from '../lib/router';
 import { describeSchedule } from '../lib/schedule';
 
 export const PAGE_SIZE = 25;
@@ -30,13 +30,16 @@ export function parseMetadataFilter(text: string): Record<string, string> {
 }
 
 export function JobsPage() {
-  const [search, setSearch] = useState('');
-  const [status, setStatus] = useState('');
-  const [disabled, setDisabled] = useState<'' | 'true' | 'false'>('');
-  const [metadata, setMetadata] = useState('');
-  const [sort, setSort] = useState('name');
-  const [order, setOrder] = useState<'ASC' | 'DESC'>('ASC');
-  const [page, setPage] = useState(0);
+  // The list's state lives in the URL too, so Back from a job, a reload
+  // or a shared link return to the same page of the same view.
+  const [initial] = useState(() => new URLSearchParams(window.location.search));
+  const [search, setSearch] = useState(initial.get('q') ?? '');
+  const [status, setStatus] = useState(initial.get('status') ?? '');
+  const [disabled, setDisabled] = useState<'' | 'true' | 'false'>((initial.get('disabled') as 'true' | 'false' | null) ?? '');
+  const [metadata, setMetadata] = useState(initial.get('metadata') ?? '');
+  const [sort, setSort] = useState(initial.get('sort') ?? 'name');
+  const [order, setOrder] = useState<'ASC' | 'DESC'>(initial.get('order') === 'DESC' ? 'DESC' : 'ASC');
+  const [page, setPage] = useState(Math.max(0, Number(initial.get('page') ?? 1) - 1 || 0));
   const q = useDebounced(search, 250);
   const md = useDebounced(metadata, 400);
   const now = useNow();
@@ -55,7 +58,23 @@ export function JobsPage() {
     [page, sort, order, q, status, disabled, md],
   );
   const jobs = useLoad(() => api.jobs(query), [query]);
-  useEffect(() => setPage(0), [q, status, disabled, md]);
+  const mounted = useRef(false);
+  useEffect(() => {
+    if (mounted.current) setPage(0);
+    mounted.current = true;
+  }, [q, status, disabled, md]);
+  useEffect(() => {
+    const p = new URLSearchParams();
+    if (q) p.set('q', q);
+    if (status) p.set('status', status);
+    if (disabled) p.set('disabled', disabled);
+    if (md) p.set('metadata', md);
+    if (sort !== 'name') p.set('sort', sort);
+    if (order !== 'ASC') p.set('order', order);
+    if (page > 0) p.set('page', String(page + 1));
+    const qs = p.toString();
+    window.history.replaceState(null, '', `${BASE}/jobs${qs ? `?${qs}` : ''}`);
+  }, [q, status, disabled, md, sort, order, page]);
 
   // Job changes anywhere refresh the visible page, at most once a second.
   useEffect(() => {

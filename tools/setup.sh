@@ -33,6 +33,7 @@ test=(
   clang libclang-rt-14-dev        # TSan/libFuzzer presets
   iproute2 nftables               # network namespaces + packet loss tests
   procps psmisc                   # pgrep/pkill/fuser for process tests
+  nodejs chromium                 # web UI: build (npm) and browser tests (docs/ui.md)
 )
 # Peers the benchmarks compare against.
 bench=(
@@ -52,6 +53,12 @@ for p in "${want[@]}"; do
     missing+=("$p")
   fi
 done
+
+# npm ships inside NodeSource's nodejs (which conflicts with Debian's npm
+# package): ask for Debian's only when no npm is on the PATH.
+if ! command -v npm >/dev/null; then
+  missing+=(npm)
+fi
 
 if ((${#missing[@]} == 0)); then
   echo "setup: all ${#want[@]} packages present"

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/time/clock.h"
 #include "api/handlers.h"
+#include "api/ui_assets.h"
 #include "common/log.h"
 
 namespace ckron::api {
@@ -78,6 +79,7 @@ Api::Api(ApiOptions options, Backend* backend) : options_(std::move(options)), b
   internal::AddExecutionRoutes(router_, backend_, options_);
   internal::AddClusterRoutes(router_, backend_, options_);
   internal::AddRestoreRoute(router_, backend_, options_);
+  internal::AddUiRoutes(router_);
 }
 
 Response Api::Dispatch(Request& request) const {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <set>
-#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -222,20 +221,11 @@ std::vector<Status> Reporter::ReportBatch(const std::vector<Pending>& batch, abs
     return std::vector<Status>(batch.size(),
                                Status::Unavailable("no alive server with an rpc_addr is known"));
   }
-  std::vector<Status> results(batch.size());
-  {
-    // The first on this thread, the others on threads of their own.
-    std::vector<std::jthread> calls;
-    for (std::size_t i = 1; i < batch.size(); ++i) {
-      try {
-        calls.emplace_back(
-            [&, i] { results[i] = client_->Report(address, batch[i].execution, deadline); });
-      } catch (const std::system_error&) {
-        results[i] = client_->Report(address, batch[i].execution, deadline);
-      }
-    }
-    results[0] = client_->Report(address, batch[0].execution, deadline);
-  }
+  std::vector<const fsm::Execution*> executions;
+  executions.reserve(batch.size());
+  for (const Pending& p : batch) executions.push_back(&p.execution);
+  // All at once, on one channel, without a thread per call.
+  std::vector<Status> results = client_->ReportAll(address, executions, deadline);
   // Steer by the first failure that a retry may fix, else by the outcome.
   const Status* steer = nullptr;
   bool any_ok = false;

@@ -15,8 +15,13 @@
 // A malformed request (no execution id, no job name, undecodable job)
 // fails the call with INVALID_ARGUMENT; errors travel as status_codec.h.
 //
-// Thread safety: handlers run on gRPC's threads, concurrently; each Run
-// call holds its gRPC thread while it relays.
+// Every method is served with gRPC's callback API: an open Run stream holds
+// no thread. The execution's thread hands output to the stream's buffer,
+// which wakes the stream's reactor; the reactor keeps at most one write in
+// flight and sends whatever queued meanwhile as the next message.
+//
+// Thread safety: reactions run on gRPC's threads and the execution threads,
+// concurrently; each stream's state is guarded by its own lock.
 #ifndef CKRON_AGENT_RUN_SERVICE_H_
 #define CKRON_AGENT_RUN_SERVICE_H_
 
@@ -35,26 +40,26 @@ namespace ckron::agent {
 struct RunServiceOptions {
   std::string node_name;  // for the result of a refused run
   StreamBufferOptions stream;
-  // How often a waiting Run handler checks whether its caller went away.
-  // Shorter: a dead stream's handler thread is freed sooner.
-  absl::Duration cancel_poll = absl::Milliseconds(100);
   const Clock* clock = &SystemClock::Get();
 };
 
-class RunService final : public ckron::v1::AgentRunner::Service {
+class RunService final : public ckron::v1::AgentRunner::CallbackService {
  public:
-  // `table` must outlive the service.
+  // `table` must outlive the service (and the server serving it).
   RunService(RunTable* table, RunServiceOptions options);
 
-  grpc::Status Run(grpc::ServerContext* context, const ckron::v1::RunRequest* request,
-                   grpc::ServerWriter<ckron::v1::RunEvent>* writer) override;
-  grpc::Status Cancel(grpc::ServerContext* context, const ckron::v1::CancelRequest* request,
-                      ckron::v1::CancelResponse* response) override;
-  grpc::Status ListRunning(grpc::ServerContext* context,
-                           const ckron::v1::ListRunningRequest* request,
-                           ckron::v1::ListRunningResponse* response) override;
+  grpc::ServerWriteReactor<ckron::v1::RunEvent>* Run(grpc::CallbackServerContext* context,
+                                                     const ckron::v1::RunRequest* request) override;
+  grpc::ServerUnaryReactor* Cancel(grpc::CallbackServerContext* context,
+                                   const ckron::v1::CancelRequest* request,
+                                   ckron::v1::CancelResponse* response) override;
+  grpc::ServerUnaryReactor* ListRunning(grpc::CallbackServerContext* context,
+                                        const ckron::v1::ListRunningRequest* request,
+                                        ckron::v1::ListRunningResponse* response) override;
 
  private:
+  class RunReactor;
+
   // The result sent for a run refused before it started.
   fsm::Execution RefusedExecution(const ckron::v1::RunRequest& request, const std::string& job_name,
                                   const Status& why) const;

@@ -12,7 +12,6 @@ struct RunTable::Entry {
   RunSpec spec;
   absl::Time started_at;
   std::stop_source stop;  // Cancel() and Runner's shutdown stop the run
-  std::thread thread;     // guarded by the table's mu_
 
   std::mutex mu;  // guards the two below; observers are called with it held
   std::vector<std::shared_ptr<RunObserver>> observers;
@@ -29,9 +28,9 @@ RunTable::~RunTable() {
   {
     std::unique_lock lock(mu_);
     shutting_down_ = true;
-    threads_done_.wait(lock, [this] { return active_threads_ == 0; });
+    runs_done_.wait(lock, [this] { return active_runs_ == 0; });
   }
-  JoinFinishedThreads();
+  StopWorkersAndJoin();
 }
 
 namespace {
@@ -80,19 +79,56 @@ Result<StartOutcome> RunTable::Start(RunSpec spec, std::shared_ptr<RunObserver> 
   auto entry = std::make_shared<Entry>();
   entry->spec = std::move(spec);
   entry->started_at = now;
+  if (options_.on_start) options_.on_start(entry->spec, now);
   if (observer) entry->observers.push_back(std::move(observer));
   running_.emplace(key, entry);
-  try {
-    entry->thread = std::thread(&RunTable::RunThreadMain, this, entry);
-  } catch (const std::system_error& e) {
-    running_.erase(key);
-    return Status::ResourceExhausted(std::string("cannot start an execution thread: ") + e.what());
+  work_.push_back(entry);
+  ++active_runs_;
+  if (work_.size() <= idle_) {
+    work_ready_.notify_one();
+  } else {
+    // Every idle thread is spoken for: one more. It waits for mu_, which
+    // this call holds, before it looks at work_ or at its own handle.
+    workers_.emplace_front();
+    try {
+      workers_.front() = std::thread(&RunTable::WorkerMain, this, workers_.begin());
+    } catch (const std::system_error& e) {
+      workers_.pop_front();
+      work_.pop_back();
+      running_.erase(key);
+      --active_runs_;
+      return Status::ResourceExhausted(std::string("cannot start an execution thread: ") +
+                                       e.what());
+    }
   }
-  ++active_threads_;
   return StartOutcome{.started_at = now, .duplicate = false};
 }
 
-void RunTable::RunThreadMain(std::shared_ptr<Entry> entry) {
+void RunTable::WorkerMain(Workers::iterator self) {
+  std::unique_lock lock(mu_);
+  while (true) {
+    if (!work_.empty()) {
+      std::shared_ptr<Entry> entry = std::move(work_.front());
+      work_.pop_front();
+      lock.unlock();
+      Execute(entry);
+      entry.reset();
+      lock.lock();
+      continue;
+    }
+    if (stop_workers_) break;
+    ++idle_;
+    const bool woken =
+        work_ready_.wait_for(lock, absl::ToChronoNanoseconds(options_.idle_thread_ttl),
+                             [this] { return !work_.empty() || stop_workers_; });
+    --idle_;
+    if (!woken) break;  // idle too long
+  }
+  exited_.splice(exited_.end(), workers_, self);
+  workers_gone_.notify_all();
+}
+
+void RunTable::Execute(const std::shared_ptr<Entry>& entry) {
   const RunSpec& spec = entry->spec;
   const executor::ExecuteRequest request{.job_name = JobName(spec.job.name),
                                          .execution_id = ExecutionId(spec.execution_id),
@@ -138,10 +174,9 @@ void RunTable::Finish(const std::shared_ptr<Entry>& entry, fsm::Execution execut
   for (const auto& observer : observers) observer->OnFinished(execution);
   {
     std::lock_guard lock(mu_);
-    finished_threads_.push_back(std::move(entry->thread));
-    --active_threads_;
+    --active_runs_;
   }
-  threads_done_.notify_all();
+  runs_done_.notify_all();
 }
 
 void RunTable::Remember(const fsm::Execution& execution) {
@@ -172,11 +207,21 @@ void RunTable::Forget(absl::Time now) {
   }
 }
 
+void RunTable::StopWorkersAndJoin() {
+  {
+    std::unique_lock lock(mu_);
+    stop_workers_ = true;
+    work_ready_.notify_all();
+    workers_gone_.wait(lock, [this] { return workers_.empty(); });
+  }
+  JoinFinishedThreads();
+}
+
 void RunTable::JoinFinishedThreads() {
-  std::vector<std::thread> threads;
+  Workers threads;
   {
     std::lock_guard lock(mu_);
-    threads.swap(finished_threads_);
+    threads.swap(exited_);
   }
   for (std::thread& t : threads) t.join();
 }
@@ -206,6 +251,16 @@ std::vector<RunningInfo> RunTable::Running() const {
   return out;
 }
 
+std::size_t RunTable::threads() const {
+  std::lock_guard lock(mu_);
+  return workers_.size();
+}
+
+std::size_t RunTable::idle_threads() const {
+  std::lock_guard lock(mu_);
+  return idle_;
+}
+
 Status RunTable::Shutdown() {
   {
     std::lock_guard lock(mu_);
@@ -220,9 +275,9 @@ Status RunTable::Shutdown() {
   }
   {
     std::unique_lock lock(mu_);
-    threads_done_.wait(lock, [this] { return active_threads_ == 0; });
+    runs_done_.wait(lock, [this] { return active_runs_ == 0; });
   }
-  JoinFinishedThreads();
+  StopWorkersAndJoin();
   return OkStatus();
 }
 

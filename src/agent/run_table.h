@@ -1,5 +1,5 @@
 // The executions of this node (hop 7 of the data path, docs/architecture.md):
-// each one runs on a thread this table owns, at most once per execution id,
+// each one runs on a thread of this table's own, at most once per execution id,
 // and its result goes to a ResultSink (the reporter) however its callers
 // fare. Observers (the Run streams) watch a run's output and result; any
 // number may watch one run, and one that goes away changes nothing.
@@ -9,6 +9,12 @@
 // finished here recently gets its remembered result. Recent results are
 // kept for `remember_for`, at most `remember_count` of them and
 // `remember_bytes` of output, oldest forgotten first.
+//
+// Threads: executors block (a shell job waits for its child), so every
+// running execution has a thread. Threads are kept after their run and
+// reused: a new run takes an idle one, and only when none is idle is one
+// created; a thread idle for `idle_thread_ttl` exits. A burst of short runs
+// therefore costs no thread creation once the table has warmed up.
 //
 // Thread safety: safe for concurrent use. This class behaves like a monitor:
 // mu_ guards the tables below it. Observers and the sink are called on the
@@ -20,6 +26,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -71,6 +79,10 @@ struct RunTableOptions {
   // Executions at once; a Start beyond it is refused. Each costs a thread
   // and whatever the job runs, so this only guards against runaway fan-in.
   std::size_t max_running = 4096;
+  // How long a thread waits for another run before it exits. Longer: fewer
+  // thread creations for jobs firing less often; idle threads cost ~8 MiB
+  // of reserved (mostly untouched) stack each.
+  absl::Duration idle_thread_ttl = absl::Seconds(60);
   // How long, how many and how much output of finished executions are kept
   // to answer duplicates. More: later re-dispatches are still recognised;
   // costs memory (up to remember_bytes of output).
@@ -78,6 +90,9 @@ struct RunTableOptions {
   std::size_t remember_count = 10000;
   std::size_t remember_bytes = std::size_t{64} << 20;
   const Clock* clock = &SystemClock::Get();  // started_at, finished_at, expiry
+  // Called for every run started (not for duplicates) with its started_at,
+  // under the table's lock: must be quick (the trigger lag metric).
+  std::function<void(const RunSpec& spec, absl::Time started_at)> on_start;
 };
 
 // What Start() did.
@@ -102,14 +117,14 @@ class RunTable {
  public:
   // `runner` and `sink` must outlive the table.
   RunTable(executor::Runner* runner, ResultSink* sink, RunTableOptions options);
-  // Waits for every execution thread to end (call Shutdown() first, which
-  // bounds that wait).
+  // Waits for every execution to end (call Shutdown() first, which bounds
+  // that wait), then for the table's threads.
   ~RunTable();
 
   RunTable(const RunTable&) = delete;
   RunTable& operator=(const RunTable&) = delete;
 
-  // Starts `spec` on a new thread and has `observer` (may be null) watch it;
+  // Starts `spec` on a thread of the table and has `observer` (may be null) watch it;
   // or, for a duplicate id, attaches `observer` to the running execution
   // (it sees output from now on, then the result) or returns the
   // remembered result. A run that cannot find its executor still "runs":
@@ -127,10 +142,14 @@ class RunTable {
   // The executions running here now, by execution id.
   std::vector<RunningInfo> Running() const;
 
+  // The table's threads, and those of them waiting for a run.
+  std::size_t threads() const;
+  std::size_t idle_threads() const;
+
   // Refuses new runs, then lets the running ones finish (Runner::Shutdown:
-  // its grace, then cancellation) and waits for their threads, so every
-  // result has reached the sink when it returns OK. kTimeout if some
-  // executor ignored cancellation (their threads still run).
+  // its grace, then cancellation) and waits for them and the table's
+  // threads, so every result has reached the sink when it returns OK.
+  // kTimeout if some executor ignored cancellation (their threads still run).
   Status Shutdown();
 
  private:
@@ -140,10 +159,14 @@ class RunTable {
     absl::Time expires;
   };
 
-  void RunThreadMain(std::shared_ptr<Entry> entry);
+  using Workers = std::list<std::thread>;
+
+  void WorkerMain(Workers::iterator self);
+  void Execute(const std::shared_ptr<Entry>& entry);
   void Finish(const std::shared_ptr<Entry>& entry, fsm::Execution execution);
   void Remember(const fsm::Execution& execution);  // REQUIRES: mu_ held
   void Forget(absl::Time now);                     // REQUIRES: mu_ held
+  void StopWorkersAndJoin();                       // MUST NOT hold mu_
   void JoinFinishedThreads();                      // MUST NOT hold mu_
 
   executor::Runner* const runner_;
@@ -159,12 +182,19 @@ class RunTable {
   std::map<std::string, Remembered> recent_;  // guarded by mu_
   std::deque<std::string> recent_order_;      // guarded by mu_
   std::size_t remembered_bytes_ = 0;          // guarded by mu_
-  // Execution threads not yet joined: active_threads_ still running
-  // RunThreadMain, finished_threads_ past it (joined by the next Start(),
-  // Shutdown() or the destructor).
-  std::size_t active_threads_ = 0;             // guarded by mu_
-  std::vector<std::thread> finished_threads_;  // guarded by mu_
-  std::condition_variable threads_done_;       // notified when active_threads_ drops
+  // The threads: workers_ alive, exited_ ended and not yet joined (by the
+  // next Start(), Shutdown() or the destructor). Invariant: idle_ of
+  // workers_ wait for work; runs queued in work_ and not yet taken.
+  // active_runs_ = runs started and not finished.
+  Workers workers_;                          // guarded by mu_
+  Workers exited_;                           // guarded by mu_
+  std::size_t idle_ = 0;                     // guarded by mu_
+  bool stop_workers_ = false;                // guarded by mu_
+  std::deque<std::shared_ptr<Entry>> work_;  // guarded by mu_
+  std::condition_variable work_ready_;       // work_ grew or stop_workers_
+  std::size_t active_runs_ = 0;              // guarded by mu_
+  std::condition_variable runs_done_;        // notified when active_runs_ drops
+  std::condition_variable workers_gone_;     // notified when workers_ shrinks
 };
 
 }  // namespace ckron::agent

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "executor/registry.h"
@@ -184,6 +185,51 @@ TEST_F(RunTableTest, Shutdown_WaitsForRunsAndTheirResults_ThenRefusesNewOnes) {
   EXPECT_EQ(sink_.WaitFor(0).size(), 1u);
   EXPECT_EQ(table_->Start(Spec("b"), nullptr).status().code(), StatusCode::kUnavailable);
   EXPECT_TRUE(table_->Start(Spec("a"), nullptr)->duplicate);
+}
+
+// Polls `done` for up to 30 s; the table's threads settle asynchronously.
+template <typename F>
+bool Eventually(F done) {
+  for (int i = 0; i < 3000 && !done(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+
+TEST_F(RunTableTest, Threads_IdleOnesAreReusedBeforeAnyIsCreated) {
+  Make({});
+  for (const char* id : {"a", "b", "c"}) {
+    ASSERT_TRUE(table_->Start(Spec(id, "blocking"), nullptr).ok());
+  }
+  EXPECT_EQ(table_->threads(), 3u);
+  for (const char* id : {"a", "b", "c"}) ASSERT_TRUE(table_->Cancel("job-1", id).ok());
+  ASSERT_EQ(sink_.WaitFor(3).size(), 3u);
+  ASSERT_TRUE(Eventually([&] { return table_->idle_threads() == 3; }));
+
+  // Three idle threads: three new runs take them, a fourth needs one more.
+  for (const char* id : {"d", "e", "f"}) {
+    ASSERT_TRUE(table_->Start(Spec(id, "blocking"), nullptr).ok());
+  }
+  EXPECT_EQ(table_->threads(), 3u);
+  ASSERT_TRUE(table_->Start(Spec("g", "blocking"), nullptr).ok());
+  EXPECT_EQ(table_->threads(), 4u);
+  for (const char* id : {"d", "e", "f", "g"}) ASSERT_TRUE(table_->Cancel("job-1", id).ok());
+  const auto got = sink_.WaitFor(7);
+  ASSERT_EQ(got.size(), 7u);
+  for (const auto& e : got) EXPECT_FALSE(e.success) << e.id;
+}
+
+TEST_F(RunTableTest, Threads_IdleLongerThanTheTtl_Exit) {
+  Make({.idle_thread_ttl = absl::Milliseconds(1)});
+  ASSERT_TRUE(table_->Start(Spec("a"), nullptr).ok());
+  ASSERT_TRUE(table_->Start(Spec("b"), nullptr).ok());
+  ASSERT_EQ(sink_.WaitFor(2).size(), 2u);
+  EXPECT_TRUE(Eventually([&] { return table_->threads() == 0; }));
+  // And a later run gets a thread again.
+  ASSERT_TRUE(table_->Start(Spec("c"), nullptr).ok());
+  const auto got = sink_.WaitFor(3);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[2].output, "out:c");
 }
 
 }  // namespace

@@ -39,6 +39,7 @@ void StreamBuffer::OnOutput(std::string_view chunk) {
     }
   }
   ready_.notify_one();
+  if (on_ready_) on_ready_();
 }
 
 void StreamBuffer::OnFinished(const fsm::Execution& execution) {
@@ -48,6 +49,7 @@ void StreamBuffer::OnFinished(const fsm::Execution& execution) {
     finished_ = execution;
   }
   ready_.notify_one();
+  if (on_ready_) on_ready_();
 }
 
 std::optional<StreamBuffer::Event> StreamBuffer::Next(absl::Duration timeout) {

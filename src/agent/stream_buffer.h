@@ -9,6 +9,9 @@
 // is not affected: it keeps the output's last 256,000 bytes regardless.
 // Once the reader is gone (Close()), everything is dropped.
 //
+// A reader that cannot wait (a gRPC callback reactor) sets a ready callback
+// and polls with Next(absl::ZeroDuration()) when it fires.
+//
 // Thread safety: safe for concurrent use by one writer and one reader.
 #ifndef CKRON_AGENT_STREAM_BUFFER_H_
 #define CKRON_AGENT_STREAM_BUFFER_H_
@@ -17,10 +20,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/time/time.h"
 #include "agent/run_table.h"
@@ -39,6 +44,11 @@ struct StreamBufferOptions {
 class StreamBuffer final : public RunObserver {
  public:
   explicit StreamBuffer(StreamBufferOptions options = {});
+
+  // Called on the writer's thread, without the buffer's lock held, after
+  // each OnOutput/OnFinished that queued something. Set it before the
+  // buffer is handed to a writer; it must not block.
+  void SetReadyCallback(std::function<void()> ready) { on_ready_ = std::move(ready); }
 
   // Writer side (RunObserver): never blocks.
   void OnOutput(std::string_view chunk) override;
@@ -67,6 +77,7 @@ class StreamBuffer final : public RunObserver {
   };
 
   const StreamBufferOptions options_;
+  std::function<void()> on_ready_;  // set before sharing; then read only
   mutable std::mutex mu_;
   std::condition_variable ready_;
   // Invariant: queued_bytes_ = the sum of pieces_[i].bytes.size() <= max_bytes.

@@ -2,6 +2,9 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <condition_variable>
+#include <cstddef>
+
 #include "ckron/v1/run.grpc.pb.h"
 #include "fsm/codec.h"
 #include "rpc/cluster_client.h"
@@ -29,6 +32,52 @@ Status ExecutionsClient::Report(const std::string& address, const fsm::Execution
   const grpc::Status s = stub->Report(&ctx, req, &resp);
   if (!s.ok()) return FromGrpc(s, address);
   return OkStatus();
+}
+
+std::vector<Status> ExecutionsClient::ReportAll(
+    const std::string& address, const std::vector<const fsm::Execution*>& executions,
+    absl::Time deadline) {
+  struct Call {
+    grpc::ClientContext ctx;
+    ckron::v1::ReportRequest req;
+    ckron::v1::ReportResponse resp;
+    grpc::Status status;
+  };
+  std::vector<Status> results(executions.size());
+  std::vector<std::unique_ptr<Call>> calls(executions.size());
+  auto stub = ckron::v1::Executions::NewStub(Channel(address));
+  std::mutex mu;
+  std::condition_variable done_cv;
+  std::size_t pending = 0;
+  for (std::size_t i = 0; i < executions.size(); ++i) {
+    auto call = std::make_unique<Call>();
+    if (!call->req.mutable_execution()->ParseFromString(fsm::EncodeExecution(*executions[i]))) {
+      results[i] = Status::Internal("cannot re-encode execution " + executions[i]->id);
+      continue;
+    }
+    call->ctx.set_deadline(absl::ToChronoTime(deadline));
+    calls[i] = std::move(call);
+    ++pending;
+  }
+  for (auto& call : calls) {
+    if (!call) continue;
+    Call* c = call.get();
+    stub->async()->Report(&c->ctx, &c->req, &c->resp, [&, c](grpc::Status status) {
+      std::lock_guard lock(mu);
+      c->status = std::move(status);
+      if (--pending == 0) done_cv.notify_all();
+    });
+  }
+  {
+    // The deadline bounds every call, so this wait ends.
+    std::unique_lock lock(mu);
+    done_cv.wait(lock, [&] { return pending == 0; });
+  }
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    if (!calls[i]) continue;
+    results[i] = calls[i]->status.ok() ? OkStatus() : FromGrpc(calls[i]->status, address);
+  }
+  return results;
 }
 
 Result<absl::Time> ExecutionsClient::RenewLeases(const std::string& address,

@@ -49,6 +49,13 @@ class ExecutionsClient {
   // result is committed (or was already).
   Status Report(const std::string& address, const fsm::Execution& execution, absl::Time deadline);
 
+  // Report for each of `executions`, all sent at once over one channel
+  // (gRPC's callback API: no thread per call); returns when every call has
+  // an answer, each execution's status at its index.
+  std::vector<Status> ReportAll(const std::string& address,
+                                const std::vector<const fsm::Execution*>& executions,
+                                absl::Time deadline);
+
   // Executions.RenewLeases for `executions`, all running on `node_name`.
   // Returns when the leases now expire, by the leader's clock.
   Result<absl::Time> RenewLeases(const std::string& address, const std::string& node_name,

@@ -21,6 +21,21 @@ Result<fsm::Job> JobFromProto(const ckron::v1::fsm::Job& job) {
   return fsm::DecodeJob(job.SerializeAsString());
 }
 
+// One command's result of a ProposeBatch answer.
+Result<raft::Applied> ProposeResultFromProto(ckron::v1::ProposeResult& r,
+                                             const std::string& address) {
+  if (r.code() == 0) return raft::Applied{LogIndex(r.index()), std::move(*r.mutable_outcome())};
+  constexpr auto kLast = static_cast<std::uint32_t>(StatusCode::kInternal);
+  if (r.code() > kLast) {
+    // From a newer server with codes this build does not know.
+    return Status::OutcomeUnknown(address + " answered unknown status code " +
+                                  std::to_string(r.code()) + ": " + r.message());
+  }
+  const auto code = static_cast<StatusCode>(r.code());
+  if (code == StatusCode::kNotLeader) return Status::NotLeader(r.leader_hint(), r.message());
+  return Status(code, r.message());
+}
+
 }  // namespace
 
 std::shared_ptr<grpc::Channel> NewChannel(const std::string& address) {
@@ -55,6 +70,31 @@ Result<raft::Applied> ClusterClient::Propose(const std::string& address, std::st
   return Status::OutcomeUnknown("proposal to " + address + " failed in transit (" +
                                 FromGrpc(s, address).message() +
                                 "); it may or may not have been applied");
+}
+
+Result<std::vector<Result<raft::Applied>>> ClusterClient::ProposeBatch(
+    const std::string& address, std::vector<std::string> commands, absl::Time deadline) {
+  auto stub = ckron::v1::Cluster::NewStub(Channel(address));
+  grpc::ClientContext ctx;
+  SetDeadline(ctx, deadline);
+  ckron::v1::ProposeBatchRequest req;
+  for (std::string& c : commands) req.add_commands(std::move(c));
+  ckron::v1::ProposeBatchResponse resp;
+  const grpc::Status s = stub->ProposeBatch(&ctx, req, &resp);
+  if (!s.ok()) {
+    if (FromRemote(s) || s.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+      return FromGrpc(s, address);
+    }
+    return Status::OutcomeUnknown("proposals to " + address + " failed in transit (" +
+                                  FromGrpc(s, address).message() +
+                                  "); they may or may not have been applied");
+  }
+  std::vector<Result<raft::Applied>> out;
+  out.reserve(static_cast<std::size_t>(resp.results_size()));
+  for (ckron::v1::ProposeResult& r : *resp.mutable_results()) {
+    out.push_back(ProposeResultFromProto(r, address));
+  }
+  return out;
 }
 
 Result<fsm::Job> ClusterClient::GetJob(const std::string& address, const std::string& name,

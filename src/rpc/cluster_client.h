@@ -60,6 +60,14 @@ class ClusterClient {
   // `forwarded`, that server proposes only locally (kNotLeader otherwise).
   Result<raft::Applied> Propose(const std::string& address, std::string command, bool forwarded,
                                 absl::Time deadline);
+  // Cluster.ProposeBatch at the leader at `address`: one result per command,
+  // in order (each as Propose with `forwarded`). The whole call fails with
+  // kOutcomeUnknown in transit (any command may have been applied), or
+  // kFailedPrecondition when that server does not serve ProposeBatch (an
+  // older version: nothing happened).
+  Result<std::vector<Result<raft::Applied>>> ProposeBatch(const std::string& address,
+                                                          std::vector<std::string> commands,
+                                                          absl::Time deadline);
   // kNotFound when the server has no such job.
   Result<fsm::Job> GetJob(const std::string& address, const std::string& name, absl::Time deadline);
   Result<JobPage> ListJobs(const std::string& address, const std::string& start_after,

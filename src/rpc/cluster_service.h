@@ -4,9 +4,9 @@
 // of the replicated state (GetJob, ListJobs, ListExecutions) and of Raft progress
 // (GetStatus). Handlers are thin: decode, one call, encode.
 //
-// Thread safety: handlers run on gRPC threads. Propose blocks its gRPC
-// thread until the command is applied or the deadline passes (at most
-// ClusterServiceOptions::max_propose_wait).
+// Thread safety: handlers run on gRPC threads. Propose and ProposeBatch
+// block their gRPC thread until the commands are applied or the deadline
+// passes (at most ClusterServiceOptions::max_propose_wait).
 #ifndef CKRON_RPC_CLUSTER_SERVICE_H_
 #define CKRON_RPC_CLUSTER_SERVICE_H_
 
@@ -42,6 +42,9 @@ struct ClusterServiceOptions {
   // Longest a Propose waits when the caller set no (or a longer) deadline;
   // Dkron's Raft apply timeout.
   absl::Duration max_propose_wait = absl::Seconds(30);
+  // Most commands one ProposeBatch may carry (more: kInvalidArgument, nothing
+  // proposed). Followers send at most ProposalBatcherOptions's bound.
+  int max_batch_commands = 1024;
   // Admission of job writes: a PutJob that this check refuses is answered
   // with its error and never proposed (the state machine's own checks still
   // run at apply). Empty = no check beyond the state machine's.
@@ -59,6 +62,9 @@ class ClusterService final : public ckron::v1::Cluster::Service {
 
   grpc::Status Propose(grpc::ServerContext* context, const ckron::v1::ProposeRequest* request,
                        ckron::v1::ProposeResponse* response) override;
+  grpc::Status ProposeBatch(grpc::ServerContext* context,
+                            const ckron::v1::ProposeBatchRequest* request,
+                            ckron::v1::ProposeBatchResponse* response) override;
   grpc::Status GetJob(grpc::ServerContext* context, const ckron::v1::GetJobRequest* request,
                       ckron::v1::GetJobResponse* response) override;
   grpc::Status ListJobs(grpc::ServerContext* context, const ckron::v1::ListJobsRequest* request,

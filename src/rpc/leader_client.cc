@@ -27,7 +27,43 @@ bool Retryable(StatusCode code) {
 
 LeaderClient::LeaderClient(LocalRaft* raft, const ServerDirectory* directory, ClusterClient* client,
                            LeaderClientOptions options)
-    : raft_(raft), directory_(directory), client_(client), options_(options) {}
+    : raft_(raft),
+      directory_(directory),
+      client_(client),
+      options_(options),
+      forwarder_(
+          [client](const std::string& address, std::vector<std::string> commands,
+                   absl::Time deadline) -> Result<std::vector<Result<raft::Applied>>> {
+            if (commands.size() > 1) {
+              auto r = client->ProposeBatch(address, commands, deadline);
+              // Only an older leader without ProposeBatch answers this way
+              // (nothing happened): send one by one below.
+              if (r.ok() || r.status().code() != StatusCode::kFailedPrecondition) return r;
+            }
+            std::vector<Result<raft::Applied>> out;
+            for (std::string& c : commands) {
+              out.push_back(client->Propose(address, std::move(c), /*forwarded=*/true, deadline));
+            }
+            return out;
+          },
+          options.forward_batches) {}
+
+std::vector<Result<raft::Applied>> LeaderClient::ProposeLocalBatch(
+    std::vector<std::string> commands, absl::Time deadline) {
+  std::vector<std::future<Result<raft::Applied>>> futures;
+  futures.reserve(commands.size());
+  for (std::string& c : commands) futures.push_back(raft_->Propose(std::move(c)));
+  std::vector<Result<raft::Applied>> out;
+  out.reserve(futures.size());
+  for (auto& f : futures) {
+    if (f.wait_until(absl::ToChronoTime(deadline)) != std::future_status::ready) {
+      out.push_back(Status::OutcomeUnknown("the proposal was not applied before the deadline"));
+    } else {
+      out.push_back(f.get());
+    }
+  }
+  return out;
+}
 
 Result<raft::Applied> LeaderClient::ProposeLocal(std::string command, absl::Time deadline) {
   auto future = raft_->Propose(std::move(command));
@@ -48,7 +84,7 @@ Result<raft::Applied> LeaderClient::Attempt(const std::string& command, absl::Ti
     return Status::Unavailable("the leader (Raft id " + std::to_string(leader->id.value()) + ", " +
                                leader->address + ") is not a known gossip member");
   }
-  return client_->Propose(server->rpc_addr, command, /*forwarded=*/true, deadline);
+  return forwarder_.Propose(server->rpc_addr, command, deadline);
 }
 
 Result<raft::Applied> LeaderClient::Propose(std::string command, absl::Time deadline) {

@@ -19,6 +19,11 @@
 //                      retried where retrying cannot help
 //   kNotLeader         ProposeLocal only: this server does not lead
 //
+// A follower forwards concurrent proposals together, in Cluster.ProposeBatch
+// calls (rpc/proposal_batcher.h), each command keeping its own outcome; to
+// a leader that does not serve ProposeBatch (an older version) it falls
+// back to one Cluster.Propose per command.
+//
 // After an unknown outcome Propose keeps retrying (the next attempt may
 // apply the command a second time; commands are idempotent), so an OK
 // answer means "applied at least once".
@@ -30,12 +35,14 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "common/status.h"
 #include "raft/types.h"
 #include "rpc/cluster_client.h"
 #include "rpc/cluster_view.h"
+#include "rpc/proposal_batcher.h"
 
 namespace ckron::rpc {
 
@@ -45,6 +52,9 @@ struct LeaderClientOptions {
   // 0.5 s at raft-multiplier 1) at the cost of more attempts meanwhile.
   absl::Duration initial_backoff = absl::Milliseconds(10);
   absl::Duration max_backoff = absl::Milliseconds(250);
+  // Bounds of the batches in which a follower forwards concurrent proposals
+  // to the leader (Cluster.ProposeBatch; rpc/proposal_batcher.h).
+  ProposalBatcherOptions forward_batches;
 };
 
 class LeaderClient {
@@ -60,6 +70,12 @@ class LeaderClient {
   // leader's Raft address as hint, when it does not lead. Waits until
   // `deadline` for the apply; kOutcomeUnknown if it did not come by then.
   Result<raft::Applied> ProposeLocal(std::string command, absl::Time deadline);
+
+  // ProposeLocal for several commands at once (a forwarded batch): all are
+  // queued to Raft before any is awaited, so they share log entries. One
+  // result per command, in order, each as ProposeLocal's.
+  std::vector<Result<raft::Applied>> ProposeLocalBatch(std::vector<std::string> commands,
+                                                       absl::Time deadline);
 
   // Calls the leader wherever it is: `here` when this server leads, else
   // `there` with the leader's gRPC address ("host:port"). Retries on
@@ -79,6 +95,8 @@ class LeaderClient {
   const ServerDirectory* const directory_;
   ClusterClient* const client_;
   const LeaderClientOptions options_;
+  // Forwards to the leader; concurrent forwards share calls.
+  ProposalBatcher forwarder_;
 };
 
 }  // namespace ckron::rpc

@@ -9,6 +9,8 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 #include "absl/time/clock.h"
 #include "fsm/commands.h"
@@ -82,6 +84,59 @@ TEST(LeaderClient, FollowerForwardsToTheLeadersRpcAddress) {
   auto garbage = ClusterClient().Propose(follower.address(), "cmd3", false, Soon());
   EXPECT_EQ(garbage.status().code(), StatusCode::kInvalidArgument) << garbage.status().ToString();
   EXPECT_EQ(leader.raft.proposals(), 2);
+}
+
+TEST(LeaderClient, ProposeBatchAnswersEachCommandInOrder) {
+  TestServer follower(RaftId(1)), leader(RaftId(2));
+  leader.raft.Lead(true);
+  follower.raft.SetLeader(raft::LeaderInfo{RaftId(2), "127.0.0.1:8190"});
+  auto r = ClusterClient().ProposeBatch(leader.address(), {"a", "b", "c"}, Soon());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    ASSERT_TRUE((*r)[i].ok()) << (*r)[i].status().ToString();
+    EXPECT_EQ((*r)[i]->result, std::string("ok:") + "abc"[i]);
+  }
+  EXPECT_EQ(leader.raft.proposals(), 3);
+
+  // A server that does not lead refuses each command, with the leader hint,
+  // and never forwards them.
+  auto refused = ClusterClient().ProposeBatch(follower.address(), {"x", "y"}, Soon());
+  ASSERT_TRUE(refused.ok()) << refused.status().ToString();
+  ASSERT_EQ(refused->size(), 2u);
+  for (const auto& one : *refused) {
+    EXPECT_EQ(one.status().code(), StatusCode::kNotLeader);
+    EXPECT_EQ(one.status().leader_hint(), "127.0.0.1:8190");
+  }
+  EXPECT_EQ(leader.raft.proposals(), 3);
+
+  // Over the bound: refused as a whole, nothing proposed.
+  std::vector<std::string> many(ClusterServiceOptions{}.max_batch_commands + 1, "z");
+  auto too_many = ClusterClient().ProposeBatch(leader.address(), many, Soon());
+  EXPECT_EQ(too_many.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(leader.raft.proposals(), 3);
+}
+
+TEST(LeaderClient, ConcurrentForwardsEachGetTheirOwnResult) {
+  TestServer follower(RaftId(1)), leader(RaftId(2));
+  leader.raft.Lead(true);
+  follower.raft.SetLeader(raft::LeaderInfo{RaftId(2), "127.0.0.1:8190"});
+  follower.directory.Add(RaftId(2), "n2", leader.address());
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 16; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        const std::string cmd = "w" + std::to_string(t) + "-" + std::to_string(i);
+        auto r = follower.leader_client.Propose(cmd, Soon());
+        if (!r.ok() || r->result != "ok:" + cmd) ++wrong;
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(leader.raft.proposals(), 16 * 25);  // each exactly once
+  EXPECT_EQ(follower.raft.proposals(), 0);
 }
 
 TEST(LeaderClient, ForwardedProposalIsNotForwardedAgain) {

@@ -53,7 +53,7 @@ try {
     await page.getByRole('link', { name: name(0), exact: true }).waitFor({ timeout: 60000 });
     first.push(performance.now() - a);
     const b = performance.now();
-    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('button', { name: 'Next', exact: true }).click();
     await page.getByRole('link', { name: name(25), exact: true }).waitFor({ timeout: 60000 });
     next.push(performance.now() - b);
   }

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/time/clock.h"
 #include "api/handlers.h"
+#include "api/output_follower.h"
 #include "api/ui_assets.h"
 #include "common/log.h"
 
@@ -74,13 +75,20 @@ absl::Time WriteDeadline(const ApiOptions& options) {
 
 }  // namespace internal
 
-Api::Api(ApiOptions options, Backend* backend) : options_(std::move(options)), backend_(backend) {
+Api::Api(ApiOptions options, Backend* backend)
+    : options_(std::move(options)),
+      backend_(backend),
+      output_follower_(
+          std::make_unique<internal::OutputFollower>(backend_, options_.output_poll_interval)) {
   internal::AddJobRoutes(router_, backend_, options_);
   internal::AddExecutionRoutes(router_, backend_, options_);
   internal::AddClusterRoutes(router_, backend_, options_);
   internal::AddRestoreRoute(router_, backend_, options_);
+  internal::AddStreamRoutes(router_, backend_, options_, output_follower_.get());
   internal::AddUiRoutes(router_);
 }
+
+Api::~Api() = default;
 
 Response Api::Dispatch(Request& request) const {
   const Handler* handler = router_.Match(&request);

@@ -11,14 +11,15 @@
 //     order around every handler, after routing (Request::route is the
 //     matched pattern, "" for a 404) and before the handler; a middleware
 //     may answer by itself (401) or wrap `next`.
-//   - a streaming response (SSE): a handler would return a Response whose
-//     body is produced by a writer callback; http_server.h documents where
-//     the session writes the header and then hands the socket to it.
+//   - a streaming response (SSE): a handler returns a Response with a
+//     StreamProducer (http_types.h); the transport writes the header, then
+//     what the producer sends (stream_handlers.cc, GET /v1/events).
 //
 // Thread safety: Handle() is safe for concurrent use once constructed.
 #ifndef CKRON_API_API_H_
 #define CKRON_API_API_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,11 @@
 #include "api/router.h"
 
 namespace ckron::api {
+
+class EventHub;
+namespace internal {
+class OutputFollower;
+}  // namespace internal
 
 struct ApiOptions {
   // Origins allowed to call the API from a browser; "*" allows any (Dkron's
@@ -39,12 +45,18 @@ struct ApiOptions {
   // cluster before answering 503/504. Longer rides out a leader election;
   // shorter frees handler threads sooner.
   absl::Duration write_timeout = absl::Seconds(15);
+  // The feed of GET /v1/events (event_hub.h); null: that endpoint answers
+  // 503. Must outlive the Api.
+  EventHub* events = nullptr;
+  // How often an execution's output stream looks for new output.
+  absl::Duration output_poll_interval = absl::Milliseconds(250);
 };
 
 class Api {
  public:
   // `backend` must outlive the Api.
   Api(ApiOptions options, Backend* backend);
+  ~Api();  // ends the open output streams
 
   // Answers one request. Never throws: a handler's exception becomes 500.
   Response Handle(Request& request) const;
@@ -57,6 +69,7 @@ class Api {
 
   const ApiOptions options_;
   Backend* const backend_;
+  std::unique_ptr<internal::OutputFollower> output_follower_;
   Router router_;
 };
 

@@ -17,6 +17,9 @@ void AddJobRoutes(Router& router, Backend* backend, const ApiOptions& options);
 void AddExecutionRoutes(Router& router, Backend* backend, const ApiOptions& options);
 void AddClusterRoutes(Router& router, Backend* backend, const ApiOptions& options);
 void AddRestoreRoute(Router& router, Backend* backend, const ApiOptions& options);
+// The live streams (SSE); `follower` must outlive the router.
+void AddStreamRoutes(Router& router, Backend* backend, const ApiOptions& options,
+                     OutputFollower* follower);
 
 // A JSON response; indented when the request has ?pretty.
 Response JsonResponse(const Request& request, int status, const Json& body);

@@ -1,19 +1,27 @@
 #include "api/http_server.h"
 
-#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "api/stream_channel.h"
+#include "api/tls_context.h"
 #include "common/log.h"
 
 namespace ckron::api {
@@ -28,29 +36,111 @@ std::chrono::steady_clock::duration Chrono(absl::Duration d) {
   return absl::ToChronoMilliseconds(d);
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+// An open streaming response, as the server sees it (for Stop()).
+class OpenStream {
  public:
-  Session(tcp::socket socket, const HttpServerOptions* options, const Handler* handler,
-          net::thread_pool* pool)
-      : stream_(std::move(socket)), options_(options), handler_(handler), pool_(pool) {}
+  virtual ~OpenStream() = default;
+  // Ends the stream gracefully (posted to its strand).
+  virtual void EndFromServer() = 0;
+  // After the I/O threads are gone: closes the channel and stops the
+  // producer of a stream that did not end in time.
+  virtual void ForceStop() = 0;
+};
+
+// What every connection shares with the server.
+struct Shared {
+  HttpServerOptions options;
+  Handler handler;
+  net::thread_pool* pool = nullptr;
+  boost::asio::ssl::context* tls = nullptr;  // null: plain HTTP
+
+  // The open streams; guarded by mu.
+  std::mutex mu;
+  std::condition_variable streams_changed;
+  std::set<std::shared_ptr<OpenStream>> streams;
+  bool stopping = false;
+
+  // False (503) when max_streams are open or the server stops.
+  bool AddStream(const std::shared_ptr<OpenStream>& s) {
+    std::lock_guard lock(mu);
+    if (stopping || static_cast<int>(streams.size()) >= options.max_streams) return false;
+    streams.insert(s);
+    return true;
+  }
+  void RemoveStream(const std::shared_ptr<OpenStream>& s) {
+    std::lock_guard lock(mu);
+    streams.erase(s);
+    streams_changed.notify_all();
+  }
+};
+
+// One connection. `Stream` is beast::tcp_stream (HTTP) or
+// beast::ssl_stream<beast::tcp_stream> (HTTPS); every handler runs on the
+// connection's strand.
+template <typename Stream>
+class Session : public OpenStream, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(tcp::socket socket, Shared* shared)
+      : stream_(MakeStream(std::move(socket), shared)),
+        shared_(shared),
+        options_(&shared->options),
+        heartbeat_(stream_.get_executor()) {}
 
   void Start() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        self->Tcp().expires_after(Chrono(self->options_->header_timeout));
+        self->stream_.async_handshake(boost::asio::ssl::stream_base::server,
+                                      [self](beast::error_code ec) {
+                                        if (ec) return self->Close();
+                                        self->ReadHeader();
+                                      });
+      } else {
+        self->ReadHeader();
+      }
+    });
+  }
+
+  void EndFromServer() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      if (self->channel_) self->channel_->End("");
+    });
+  }
+
+  void ForceStop() override {
+    if (channel_) channel_->Close();
+    if (producer_started_ && !producer_stopped_) {
+      producer_stopped_ = true;
+      producer_->Stop();
+    }
   }
 
  private:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  static Stream MakeStream(tcp::socket socket, Shared* shared) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *shared->tls);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
   void ReadHeader() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(options_->max_header_bytes));
     parser_->body_limit(options_->max_body_bytes);
     // The first byte of a keep-alive request may take idle_timeout; Beast's
     // one timer covers the whole header read, so it is the larger of both.
-    stream_.expires_after(Chrono(first_
-                                     ? options_->header_timeout
-                                     : std::max(options_->idle_timeout, options_->header_timeout)));
-    http::async_read_header(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+    Tcp().expires_after(Chrono(first_
+                                   ? options_->header_timeout
+                                   : std::max(options_->idle_timeout, options_->header_timeout)));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                              self->OnHeader(ec);
+                            });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -64,26 +154,28 @@ class Session : public std::enable_shared_from_this<Session> {
     if (absl::EqualsIgnoreCase(std::string(req[http::field::expect]), "100-continue")) {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
                                                                      req.version());
-      http::async_write(stream_, *cont,
-                        [self = shared_from_this(), cont](beast::error_code ec2, std::size_t) {
-                          if (ec2) return self->Close();
-                          self->ReadBody();
-                        });
+      http::async_write(
+          stream_, *cont,
+          [self = this->shared_from_this(), cont](beast::error_code ec2, std::size_t) {
+            if (ec2) return self->Close();
+            self->ReadBody();
+          });
       return;
     }
     ReadBody();
   }
 
   void ReadBody() {
-    stream_.expires_after(Chrono(options_->body_timeout));
-    http::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRequest(ec); });
+    Tcp().expires_after(Chrono(options_->body_timeout));
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->OnRequest(ec);
+                     });
   }
 
   void OnRequest(beast::error_code ec) {
     if (ec) return Fail(ec);
-    stream_.expires_never();
+    Tcp().expires_never();
     auto msg = parser_->release();
     keep_alive_ = msg.keep_alive();
     version_ = msg.version();
@@ -96,15 +188,16 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     request->body = std::move(msg.body());
     beast::error_code ignored;
-    const auto remote = stream_.socket().remote_endpoint(ignored);
+    const auto remote = Tcp().socket().remote_endpoint(ignored);
     if (!ignored)
       request->remote = remote.address().to_string() + ":" + std::to_string(remote.port());
     if (!ParseTarget(request->target, &request->path, &request->query)) {
       return Reject(400, "malformed request target");
     }
-    net::post(*pool_, [self = shared_from_this(), request] {
-      Response response = (*self->handler_)(*request);
+    net::post(*shared_->pool, [self = this->shared_from_this(), request] {
+      Response response = self->shared_->handler(*request);
       net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        if (response.stream) return self->StartStream(std::move(response));
         self->Write(std::move(response), self->keep_alive_);
       });
     });
@@ -128,12 +221,135 @@ class Session : public std::enable_shared_from_this<Session> {
     res->body() = std::move(r.body);
     res->keep_alive(keep_alive);
     res->prepare_payload();
-    stream_.expires_after(Chrono(options_->write_timeout));
+    Tcp().expires_after(Chrono(options_->write_timeout));
     http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                      [self = this->shared_from_this(), res](beast::error_code ec, std::size_t) {
                         if (ec || !res->keep_alive()) return self->Close();
                         self->ReadHeader();
                       });
+  }
+
+  // ---- streaming responses ----
+
+  void StartStream(Response r) {
+    if (!shared_->AddStream(this->shared_from_this())) {
+      Response busy =
+          TextError(503, "too many open streams (at most " + std::to_string(options_->max_streams) +
+                             "); try again later");
+      for (const auto& [k, v] : r.headers) {
+        if (absl::StartsWithIgnoreCase(k, "access-control-") || k == "X-Whom") {
+          busy.SetHeader(k, v);
+        }
+      }
+      return Write(std::move(busy), keep_alive_);
+    }
+    registered_ = true;
+    producer_ = std::move(r.stream);
+    heartbeat_bytes_ = std::move(r.heartbeat);
+    chunked_ = version_ >= 11;
+    auto header = std::make_shared<http::response<http::empty_body>>();
+    header->version(version_ == 0 ? 11 : version_);
+    header->result(static_cast<unsigned>(r.status));
+    header->set(http::field::server, "ckron");
+    if (!r.content_type.empty()) header->set(http::field::content_type, r.content_type);
+    header->set(http::field::cache_control, "no-cache");
+    header->set("X-Accel-Buffering", "no");  // nginx: do not buffer the stream
+    for (const auto& [k, v] : r.headers) header->set(k, v);
+    header->keep_alive(false);
+    if (chunked_) header->chunked(true);
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*header);
+    Tcp().expires_after(Chrono(options_->write_timeout));
+    http::async_write_header(
+        stream_, *serializer,
+        [self = this->shared_from_this(), header, serializer](beast::error_code ec, std::size_t) {
+          self->Tcp().expires_never();
+          if (ec) return self->FinishStream();
+          self->OnStreamHeader();
+        });
+  }
+
+  void OnStreamHeader() {
+    if (finished_) return;
+    std::weak_ptr<Session> weak = this->shared_from_this();
+    channel_ = std::make_shared<internal::StreamChannel>(options_->stream_max_queued_bytes,
+                                                         [weak, ex = stream_.get_executor()] {
+                                                           net::post(ex, [weak] {
+                                                             if (auto self = weak.lock())
+                                                               self->Pump();
+                                                           });
+                                                         });
+    last_write_ = std::chrono::steady_clock::now();
+    WatchForClose();
+    ArmHeartbeat();
+    producer_started_ = true;
+    producer_->Start(channel_);
+  }
+
+  // Writes what the producer queued, one write at a time.
+  void Pump() {
+    if (finished_ || writing_ || !channel_) return;
+    bool ended = false;
+    auto data = std::make_shared<std::string>(channel_->Take(&ended));
+    if (data->empty() && !ended) return;
+    writing_ = true;
+    auto done = [self = this->shared_from_this(), data, ended](beast::error_code ec, std::size_t) {
+      self->writing_ = false;
+      self->Tcp().expires_never();
+      self->channel_->Written(data->size());
+      self->last_write_ = std::chrono::steady_clock::now();
+      if (ec || ended) return self->FinishStream();
+      self->Pump();
+    };
+    Tcp().expires_after(Chrono(options_->write_timeout));
+    if (!chunked_) {
+      net::async_write(stream_, net::buffer(*data), std::move(done));
+    } else if (ended && data->empty()) {
+      net::async_write(stream_, http::make_chunk_last(), std::move(done));
+    } else if (ended) {
+      // The last bytes, then the terminating chunk.
+      net::async_write(
+          stream_, http::make_chunk(net::buffer(*data)),
+          [self = this->shared_from_this(), done](beast::error_code ec, std::size_t n) {
+            if (ec) return done(ec, n);
+            net::async_write(self->stream_, http::make_chunk_last(), done);
+          });
+    } else {
+      net::async_write(stream_, http::make_chunk(net::buffer(*data)), std::move(done));
+    }
+  }
+
+  // The client sends nothing on a stream; a read completes when it leaves.
+  void WatchForClose() {
+    drain_buf_.resize(4096);
+    stream_.async_read_some(net::buffer(drain_buf_),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (self->finished_) return;
+                              if (ec) return self->FinishStream();
+                              self->WatchForClose();
+                            });
+  }
+
+  void ArmHeartbeat() {
+    if (heartbeat_bytes_.empty()) return;
+    heartbeat_.expires_after(Chrono(options_->stream_heartbeat));
+    heartbeat_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (ec || self->finished_) return;
+      const auto silent = std::chrono::steady_clock::now() - self->last_write_;
+      if (silent >= Chrono(self->options_->stream_heartbeat) && !self->writing_) {
+        self->channel_->Send(self->heartbeat_bytes_);
+      }
+      self->ArmHeartbeat();
+    });
+  }
+
+  // The stream is over (its end written, or the connection failed).
+  void FinishStream() {
+    if (finished_) return;
+    finished_ = true;
+    heartbeat_.cancel();
+    ForceStop();
+    if (registered_) shared_->RemoveStream(this->shared_from_this());
+    Close();
   }
 
   void Fail(beast::error_code ec) {
@@ -160,22 +376,22 @@ class Session : public std::enable_shared_from_this<Session> {
       // our answer before it is read. Stop sending, then read and drop what
       // still comes, bounded in bytes and time (a "lingering close").
       linger_ = false;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-      stream_.expires_after(std::chrono::seconds(2));
+      Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      Tcp().expires_after(std::chrono::seconds(2));
       Drain();
       return;
     }
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    Tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    Tcp().close();
   }
 
   void Drain() {
     drain_buf_.resize(16 * 1024);
     stream_.async_read_some(net::buffer(drain_buf_),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
                               self->drained_ += n;
                               if (ec || self->drained_ > kMaxDrainBytes) {
-                                self->stream_.close();
+                                self->Tcp().close();
                                 return;
                               }
                               self->Drain();
@@ -184,25 +400,38 @@ class Session : public std::enable_shared_from_this<Session> {
 
   static constexpr std::size_t kMaxDrainBytes = 8 << 20;
 
-  beast::tcp_stream stream_;
+  Stream stream_;
+  Shared* const shared_;
+  const HttpServerOptions* const options_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  const HttpServerOptions* options_;
-  const Handler* handler_;
-  net::thread_pool* pool_;
   bool first_ = true;
   bool linger_ = false;  // the next Close() drains what the client still sends
   std::vector<char> drain_buf_;
   std::size_t drained_ = 0;
   bool keep_alive_ = false;
   unsigned version_ = 11;
+
+  // Streaming state, on the strand (ForceStop: after the I/O threads end).
+  std::shared_ptr<StreamProducer> producer_;
+  std::shared_ptr<internal::StreamChannel> channel_;
+  std::string heartbeat_bytes_;
+  net::steady_timer heartbeat_;
+  std::chrono::steady_clock::time_point last_write_;
+  bool chunked_ = false;
+  bool registered_ = false;  // in shared_->streams until FinishStream
+  bool writing_ = false;
+  bool finished_ = false;
+  bool producer_started_ = false;
+  bool producer_stopped_ = false;
 };
 
 }  // namespace
 
 struct HttpServer::Impl {
-  HttpServerOptions options;
-  Handler handler;
+  Shared shared;
+  // Before ioc: connections destroyed with the loop still use it.
+  std::unique_ptr<boost::asio::ssl::context> tls;
   net::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::unique_ptr<net::thread_pool> pool;
@@ -215,7 +444,12 @@ struct HttpServer::Impl {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
       if (!ec) {
         s.set_option(tcp::no_delay(true), ec);
-        std::make_shared<Session>(std::move(s), &options, &handler, pool.get())->Start();
+        if (tls) {
+          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(s), &shared)
+              ->Start();
+        } else {
+          std::make_shared<Session<beast::tcp_stream>>(std::move(s), &shared)->Start();
+        }
       }
       Accept();
     });
@@ -224,9 +458,15 @@ struct HttpServer::Impl {
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options, Handler handler) {
   auto impl = std::make_unique<Impl>();
-  impl->options = std::move(options);
-  impl->handler = std::move(handler);
-  const std::string& addr = impl->options.address;
+  impl->shared.options = std::move(options);
+  impl->shared.handler = std::move(handler);
+  const HttpServerOptions& o = impl->shared.options;
+  if (!o.tls_cert_file.empty() || !o.tls_key_file.empty() || !o.tls_client_ca_file.empty()) {
+    CKRON_ASSIGN_OR_RETURN(impl->tls, internal::MakeServerTlsContext(
+                                          o.tls_cert_file, o.tls_key_file, o.tls_client_ca_file));
+    impl->shared.tls = impl->tls.get();
+  }
+  const std::string& addr = o.address;
   const std::size_t colon = addr.rfind(':');
   int port = 0;
   if (colon == std::string::npos || !absl::SimpleAtoi(addr.substr(colon + 1), &port) || port < 0 ||
@@ -250,11 +490,12 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options,
   if (ec) return Status::Unavailable("cannot listen on " + addr + ": " + ec.message());
   const auto local = a.local_endpoint();
   impl->bound = local.address().to_string() + ":" + std::to_string(local.port());
-  impl->pool = std::make_unique<net::thread_pool>(
-      static_cast<std::size_t>(std::max(1, impl->options.handler_threads)));
+  impl->pool =
+      std::make_unique<net::thread_pool>(static_cast<std::size_t>(std::max(1, o.handler_threads)));
+  impl->shared.pool = impl->pool.get();
   impl->Accept();
   Impl* raw = impl.get();
-  for (int i = 0; i < std::max(1, impl->options.io_threads); ++i) {
+  for (int i = 0; i < std::max(1, o.io_threads); ++i) {
     impl->threads.emplace_back([raw] { raw->ioc.run(); });
   }
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
@@ -270,6 +511,9 @@ std::string HttpServer::address() const {
   return impl_->bound;
 }
 
+// How long Stop() waits for open streams to write their end.
+constexpr auto kStreamEndWait = std::chrono::seconds(2);
+
 void HttpServer::Stop() {
   if (impl_->stopped) return;
   impl_->stopped = true;
@@ -277,10 +521,23 @@ void HttpServer::Stop() {
     beast::error_code ignored;
     impl->acceptor.close(ignored);
   });
+  Shared& shared = impl_->shared;
+  {
+    std::unique_lock lock(shared.mu);
+    shared.stopping = true;
+    for (const auto& s : shared.streams) s->EndFromServer();
+    shared.streams_changed.wait_for(lock, kStreamEndWait, [&] { return shared.streams.empty(); });
+  }
   impl_->ioc.stop();
   for (std::thread& t : impl_->threads) t.join();
   // Running handlers finish; their responses are dropped with the loop.
   impl_->pool->join();
+  std::set<std::shared_ptr<OpenStream>> left;
+  {
+    std::lock_guard lock(shared.mu);
+    left.swap(shared.streams);
+  }
+  for (const auto& s : left) s->ForceStop();
 }
 
 }  // namespace ckron::api

@@ -13,11 +13,18 @@
 //   idle keep-alive longer than idle_timeout     connection closed
 // A slow client therefore pins neither a thread nor a socket for long.
 //
-// A streaming response (SSE, later): the seam is Session::Write in
-// http_server.cc — a response carrying a stream writer would be sent with
-// its header only (http::response_serializer), after which the writer owns
-// the socket on the strand until it ends; the handler contract (Handler in
-// http_types.h) stays as is.
+// TLS: with a certificate and key the server speaks HTTPS only (TLS 1.2
+// or newer, forward-secret AEAD ciphers for TLS 1.2); with a client CA as
+// well, every client must present a certificate that CA signed (mutual
+// TLS), else the handshake fails. The handshake shares header_timeout.
+//
+// Streaming responses (Response::stream, http_types.h): the header goes out
+// with chunked transfer encoding, then whatever the producer sends, on the
+// connection's strand; no thread waits on an open stream. The transport
+// sends Response::heartbeat after stream_heartbeat of silence, reads the
+// socket only to notice the client leaving, and ends the connection when
+// the stream ends. At most max_streams are open at once (more: 503). Stop()
+// ends every open stream (the terminal chunk is sent) before it returns.
 //
 // Thread safety: Start/Stop from one thread; the handler is called
 // concurrently from the handler threads.
@@ -47,23 +54,42 @@ struct HttpServerOptions {
   absl::Duration header_timeout = absl::Seconds(10);
   absl::Duration body_timeout = absl::Seconds(30);
   absl::Duration idle_timeout = absl::Seconds(60);
-  // The longest a response may take to be written to a slow reader.
+  // The longest a response (or one write of a stream) may take to be
+  // written to a slow reader.
   absl::Duration write_timeout = absl::Seconds(30);
+
+  // HTTPS: both set = TLS only; both empty = plain HTTP. PEM files.
+  std::string tls_cert_file;  // certificate chain, leaf first
+  std::string tls_key_file;   // its private key (unencrypted)
+  // PEM CA certificate(s): when set (requires the two above), clients must
+  // present a certificate signed by one of them.
+  std::string tls_client_ca_file;
+
+  // Streaming responses: how many may be open at once (each costs a socket
+  // and a little memory, no thread); how long a stream may stay silent
+  // before the heartbeat is sent; how many bytes may wait for a slow
+  // reader before its producer is told (StreamSink::Send returns false).
+  int max_streams = 1024;
+  absl::Duration stream_heartbeat = absl::Seconds(15);
+  std::size_t stream_max_queued_bytes = 1 << 20;
 };
 
 class HttpServer {
  public:
   // Binds and starts serving. `handler` must be safe for concurrent use and
-  // outlive the server. Errors: kInvalidArgument (bad address),
-  // kUnavailable (cannot bind).
+  // outlive the server. Errors: kInvalidArgument (bad address; a TLS file
+  // missing, unreadable or not valid PEM, or a key not matching its
+  // certificate: the message names the agent's config key, e.g.
+  // https-key-file, and the file), kUnavailable (cannot bind).
   static Result<std::unique_ptr<HttpServer>> Start(HttpServerOptions options, Handler handler);
   ~HttpServer();  // Stop()
 
   // The bound "ip:port".
   std::string address() const;
 
-  // Stops accepting, closes every connection and waits for running
-  // handlers to return. Idempotent.
+  // Stops accepting, ends every open stream (waiting a little for their
+  // last chunks), closes every connection and waits for running handlers
+  // to return. Idempotent.
   void Stop();
 
  private:

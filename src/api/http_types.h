@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,11 +42,47 @@ struct Request {
   std::string Header(const std::string& lower_name) const;
 };
 
+// The transport's end of a streaming response (http_server.h).
+//
+// Thread safety: safe for concurrent use.
+class StreamSink {
+ public:
+  virtual ~StreamSink() = default;
+  // Queues `bytes` for the client and returns at once. False, and nothing
+  // queued, when the stream has ended or when the client is so slow that
+  // the transport's bound of queued bytes is reached: the producer should
+  // then End() it (a slow reader is dropped, never waited for).
+  virtual bool Send(std::string bytes) = 0;
+  // Queues `last` (even over the bound), then ends the response and closes
+  // the connection. Idempotent; later Sends return false.
+  virtual void End(std::string last = "") = 0;
+};
+
+// The body of a streaming response (Server-Sent Events). The transport
+// writes the status and headers, then calls Start once with the sink; it
+// calls Stop once when the stream ends for any reason (the client went
+// away, the server stops, End was called). Neither may block: they run on
+// the transport's I/O threads. After Stop returns the producer must not
+// use the sink any more (it would get false anyway).
+//
+// Thread safety: Start and Stop are not called concurrently with each other.
+class StreamProducer {
+ public:
+  virtual ~StreamProducer() = default;
+  virtual void Start(std::shared_ptr<StreamSink> sink) = 0;
+  virtual void Stop() = 0;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Set for a streaming response: `body` is ignored, and the transport
+  // sends `heartbeat` whenever the stream was silent for its heartbeat
+  // interval (an SSE comment keeps proxies from timing the stream out).
+  std::shared_ptr<StreamProducer> stream;
+  std::string heartbeat;
 
   void SetHeader(std::string name, std::string value);
 };

@@ -104,6 +104,15 @@ struct AgentConfig {
   // `cors-origins` (ckron only): comma-separated origins a browser may call
   // the API from; "*" (Dkron's behaviour) allows any, "" none.
   std::string cors_origins = "*";
+  // `https-cert-file`, `https-key-file` (ckron only): PEM certificate chain
+  // and private key; both set = the API serves HTTPS only (TLS 1.2+), both
+  // empty = plain HTTP. Checked when the API starts.
+  std::string https_cert_file;
+  std::string https_key_file;
+  // `https-client-ca-file` (ckron only): PEM CA certificate(s); when set,
+  // API clients must present a certificate signed by one (mutual TLS).
+  // Requires the two above.
+  std::string https_client_ca_file;
 
   // ---- logging ----
   // `log-level`: debug, info, warn, error, fatal or panic. Reloaded on SIGHUP.

@@ -161,6 +161,23 @@ const KeySpec kKeys[] = {
      .help = "Comma-separated origins browsers may call the HTTP API from; \"*\" allows any, "
              "empty none.",
      .ckron_only = true},
+    {.name = "https-cert-file",
+     .field = &C::https_cert_file,
+     .flag_name = "https-cert-file",
+     .help = "PEM certificate chain for the HTTP API; with https-key-file the API serves HTTPS "
+             "only (TLS 1.2+).",
+     .ckron_only = true},
+    {.name = "https-key-file",
+     .field = &C::https_key_file,
+     .flag_name = "https-key-file",
+     .help = "PEM private key of https-cert-file (unencrypted).",
+     .ckron_only = true},
+    {.name = "https-client-ca-file",
+     .field = &C::https_client_ca_file,
+     .flag_name = "https-client-ca-file",
+     .help = "PEM CA certificate(s): API clients must present a certificate signed by one "
+             "(mutual TLS). Requires https-cert-file and https-key-file.",
+     .ckron_only = true},
     {.name = "ui",
      .field = &C::ui,
      .flag_name = "ui",

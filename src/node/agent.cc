@@ -202,13 +202,17 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
   // 7b. HTTP API (servers).
   if (agent->server_) {
     agent->api_ = std::make_unique<api::Api>(
-        api::ApiOptions{.cors_origins = CorsOrigins(running.cors_origins)},
+        api::ApiOptions{.cors_origins = CorsOrigins(running.cors_origins),
+                        .events = &agent->server_->events()},
         &agent->server_->api_backend());
     api::Api* api = agent->api_.get();
-    CKRON_ASSIGN_OR_RETURN(agent->http_server_, api::HttpServer::Start({.address = a.http_listen},
-                                                                       [api](api::Request& r) {
-                                                                         return api->Handle(r);
-                                                                       }));
+    CKRON_ASSIGN_OR_RETURN(
+        agent->http_server_,
+        api::HttpServer::Start({.address = a.http_listen,
+                                .tls_cert_file = running.https_cert_file,
+                                .tls_key_file = running.https_key_file,
+                                .tls_client_ca_file = running.https_client_ca_file},
+                               [api](api::Request& r) { return api->Handle(r); }));
   }
 
   // 8-9. cluster work and the member events that drive it.
@@ -238,7 +242,10 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
       "advertise-rpc {}{})",
       kName, Version(), running.node_name, running.server, running.data_dir, a.bind(),
       a.advertise(), agent->rpc_server_->address(), a.rpc_advertise,
-      running.server ? ", raft " + a.raft_listen + ", http " + agent->http_server_->address() : "");
+      running.server
+          ? ", raft " + a.raft_listen + ", http" + (running.https_cert_file.empty() ? " " : "s ") +
+                agent->http_server_->address()
+          : "");
   return agent;
 }
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "admission/admission.h"
+#include "api/event_hub.h"
 #include "common/log.h"
 #include "dispatcher/raft_proposer.h"
 #include "node/api_backend.h"
@@ -87,6 +88,8 @@ Result<std::unique_ptr<ServerNode>> ServerNode::Open(ServerNodeOptions options,
   s->restores_ = std::make_unique<rpc::RestoreCounter>();
   s->state_ = std::make_unique<replica::ReplicatedState>(s->store_.get());
   s->state_->AddSink(s->restores_.get());
+  s->events_ = std::make_unique<api::EventHub>(s->state_.get());
+  s->state_->AddSink(s->events_.get());
 
   // 3. Raft.
   raft::Options ro;

@@ -46,6 +46,7 @@ class Service;
 
 namespace ckron::api {
 class Backend;
+class EventHub;
 }  // namespace ckron::api
 namespace ckron::storage {
 class RocksExecutionStore;
@@ -133,6 +134,8 @@ class ServerNode {
   Scheduling& scheduling() { return *scheduling_; }
   // The REST API's view of this server (api/backend.h).
   api::Backend& api_backend();
+  // The replicated state's changes for GET /v1/events (api/event_hub.h).
+  api::EventHub& events() { return *events_; }
   // The processors reports pass through on the leader; register them
   // before StartClusterWork.
   processor::ProcessorRegistry& processors() { return *processors_; }
@@ -160,6 +163,8 @@ class ServerNode {
   std::unique_ptr<storage::RocksExecutionStore> store_;
   std::unique_ptr<rpc::RestoreCounter> restores_;
   std::unique_ptr<replica::ReplicatedState> state_;
+  // A sink of state_; destroyed after Raft, which feeds it.
+  std::unique_ptr<api::EventHub> events_;
   std::unique_ptr<raft::Node> raft_;
   std::unique_ptr<rpc::LocalRaft> raft_view_;
   std::unique_ptr<GossipDirectory> directory_;

@@ -88,8 +88,12 @@ bool Eventually(const std::function<bool()>& done, std::chrono::milliseconds tim
   return raft::testing::WaitFor(done, timeout, std::chrono::milliseconds(50));
 }
 
-ApiCluster::ApiCluster(int servers, std::vector<std::string> extra_args)
-    : dir_("ckron-api"), extra_args_(std::move(extra_args)) {
+ApiCluster::ApiCluster(int servers, std::vector<std::string> extra_args,
+                       std::function<bool(const std::string&)> ready)
+    : dir_("ckron-api"), extra_args_(std::move(extra_args)), ready_(std::move(ready)) {
+  if (!ready_) {
+    ready_ = [](const std::string& addr) { return Http(addr, "GET", "/ready").status == 200; };
+  }
   for (int i = 0; i < servers; ++i) {
     Node n;
     n.name = "s" + std::to_string(i);
@@ -142,7 +146,7 @@ Status ApiCluster::Start() {
   }
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     const std::string& addr = nodes_[i].http;
-    if (!Eventually([&] { return Http(addr, "GET", "/ready").status == 200; }, 60s)) {
+    if (!Eventually([&] { return ready_(addr); }, 60s)) {
       return Status::Unavailable("server " + nodes_[i].name + " never became ready:\n" +
                                  Describe());
     }

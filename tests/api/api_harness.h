@@ -49,7 +49,10 @@ bool Eventually(const std::function<bool()>& done, std::chrono::milliseconds tim
 // leader.
 class ApiCluster {
  public:
-  explicit ApiCluster(int servers, std::vector<std::string> extra_args = {});
+  // `ready` tells whether the server at "ip:port" serves (default: plain
+  // HTTP GET /ready answers 200; HTTPS tests pass their own).
+  explicit ApiCluster(int servers, std::vector<std::string> extra_args = {},
+                      std::function<bool(const std::string&)> ready = {});
   ~ApiCluster();
   Status Start();
   int size() const { return static_cast<int>(nodes_.size()); }
@@ -70,6 +73,7 @@ class ApiCluster {
   raft::testing::TempDir dir_;
   std::vector<Node> nodes_;
   std::vector<std::string> extra_args_;
+  std::function<bool(const std::string&)> ready_;
 };
 
 }  // namespace ckron::testing

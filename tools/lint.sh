@@ -27,7 +27,7 @@ declare -A allowed=(
   [scheduler]="common cron fsm scheduler"
   [dispatcher]="common dispatcher fsm membership raft replica rpc scheduler"
   [rpc]="common fsm raft replica rpc"
-  [api]="api common fsm replica"
+  [api]="api common fsm metrics replica"
   [node]="*"
   [cli]="*"
 )

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/time/clock.h"
 #include "api/handlers.h"
+#include "api/http_metrics.h"
 #include "api/output_follower.h"
 #include "api/ui_assets.h"
 #include "common/log.h"
@@ -84,6 +85,7 @@ Api::Api(ApiOptions options, Backend* backend)
   internal::AddExecutionRoutes(router_, backend_, options_);
   internal::AddClusterRoutes(router_, backend_, options_);
   internal::AddRestoreRoute(router_, backend_, options_);
+  AddMetricsRoute(router_, options_.metrics_text);
   internal::AddStreamRoutes(router_, backend_, options_, output_follower_.get());
   internal::AddUiRoutes(router_);
 }

@@ -19,6 +19,7 @@
 #ifndef CKRON_API_API_H_
 #define CKRON_API_API_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,6 +46,9 @@ struct ApiOptions {
   // cluster before answering 503/504. Longer rides out a leader election;
   // shorter frees handler threads sooner.
   absl::Duration write_timeout = absl::Seconds(15);
+  // The body of GET /metrics (Prometheus text, metrics::Metrics::RenderText);
+  // empty: /metrics answers 404.
+  std::function<std::string()> metrics_text;
   // The feed of GET /v1/events (event_hub.h); null: that endpoint answers
   // 503. Must outlive the Api.
   EventHub* events = nullptr;

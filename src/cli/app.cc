@@ -64,8 +64,8 @@ int Main(int argc, char** argv) {
   app.require_subcommand(1);
   app.get_formatter()->column_width(36);
   std::vector<Command> commands;
-  for (auto add : {AddAgentCommand, AddKeygenCommand, AddLeaveCommand, AddRaftCommands,
-                   AddScheduleCommands, AddVersionCommand}) {
+  for (auto add : {AddAgentCommand, AddKeygenCommand, AddHashSecretCommand, AddLeaveCommand,
+                   AddRaftCommands, AddScheduleCommands, AddVersionCommand}) {
     auto more = add(app);
     commands.insert(commands.end(), more.begin(), more.end());
   }

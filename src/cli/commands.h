@@ -35,6 +35,7 @@ struct Command {
 // Each adds its subcommand(s) to `root`.
 std::vector<Command> AddAgentCommand(CLI::App& root);
 std::vector<Command> AddKeygenCommand(CLI::App& root);
+std::vector<Command> AddHashSecretCommand(CLI::App& root);
 std::vector<Command> AddVersionCommand(CLI::App& root);
 std::vector<Command> AddLeaveCommand(CLI::App& root);
 std::vector<Command> AddRaftCommands(CLI::App& root);

@@ -113,6 +113,12 @@ struct AgentConfig {
   // API clients must present a certificate signed by one (mutual TLS).
   // Requires the two above.
   std::string https_client_ca_file;
+  // `auth-users` (ckron only): HTTP basic auth users, each "name:hash"
+  // with the hash from `ckron hash-secret` (common/secret_hash.h). Empty
+  // with auth-tokens empty: the API is open (Dkron's behaviour).
+  std::vector<std::string> auth_users;
+  // `auth-tokens` (ckron only): bearer API tokens, each "label:hash".
+  std::vector<std::string> auth_tokens;
 
   // ---- logging ----
   // `log-level`: debug, info, warn, error, fatal or panic. Reloaded on SIGHUP.

@@ -33,15 +33,16 @@ using Field = std::variant<bool AgentConfig::*,                                 
 // Value checks beyond the type, applied to every value from every source.
 enum class Check : std::uint8_t {
   kNone,
-  kNonEmpty,    // string must not be empty
-  kPositive,    // duration must be > 0
-  kProfile,     // lan | wan | local
-  kLogLevel,    // debug | info | warn | error | fatal | panic
-  kLogFormat,   // text | json
-  kEncryptKey,  // "" or base64 of 16, 24 or 32 bytes
-  kAddress,     // "" | host | host:port | :port | go-sockaddr template
-  kNodeTags,    // map: non-empty keys, none reserved
-  kStatsdTags,  // list: each "key:value" with a non-empty key
+  kNonEmpty,     // string must not be empty
+  kPositive,     // duration must be > 0
+  kProfile,      // lan | wan | local
+  kLogLevel,     // debug | info | warn | error | fatal | panic
+  kLogFormat,    // text | json
+  kEncryptKey,   // "" or base64 of 16, 24 or 32 bytes
+  kAddress,      // "" | host | host:port | :port | go-sockaddr template
+  kNodeTags,     // map: non-empty keys, none reserved
+  kStatsdTags,   // list: each "key:value" with a non-empty key
+  kCredentials,  // list: each "name:hash" (common/secret_hash.h), names unique
 };
 
 struct KeySpec {

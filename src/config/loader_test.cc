@@ -400,6 +400,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"dog-statsd-tags", "nocolon",
                  "tag \"nocolon\": expected key:value with a non-empty key"},
         BadValue{"dog-statsd-tags", ":v", "tag \":v\": expected key:value with a non-empty key"},
+        BadValue{"auth-users", "alice",
+                 "expected name:hash with a non-empty name (the hash from ckron hash-secret)"},
+        BadValue{"auth-tokens", "ci:plaintext",
+                 "\"ci\": expected pbkdf2-sha256$<iterations>$<salt>$<hash> (see ckron "
+                 "hash-secret)"},
         BadValue{"bind-addr", "1.2.3.4:99999",
                  "expected host, host:port, :port or a go-sockaddr template: port must be an "
                  "integer 0-65535, got \"99999\" in \"1.2.3.4:99999\""},

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <charconv>
 #include <limits>
+#include <set>
 
 #include "absl/strings/ascii.h"
 #include "common/go_duration.h"
 #include "common/log.h"
+#include "common/secret_hash.h"
 #include "config/base64.h"
 #include "config/sockaddr_template.h"
 
@@ -94,6 +96,16 @@ Status CheckField(const KeySpec& key, const AgentConfig& config, std::string_vie
             return Expected("a positive duration", shown);
           }
         } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+          if (key.check == Check::kCredentials) {
+            std::set<std::string> names;
+            for (const std::string& item : v) {
+              auto c = ParseCredential(item);
+              if (!c.ok()) return c.status();
+              if (!names.insert(c->name).second) {
+                return Status::InvalidArgument(Quote(c->name) + " is listed twice");
+              }
+            }
+          }
           if (key.check == Check::kStatsdTags) {
             for (const std::string& tag : v) {
               const std::size_t colon = tag.find(':');

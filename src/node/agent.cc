@@ -25,6 +25,7 @@
 #include "node/member_events.h"
 #include "node/server_node.h"
 #include "node/signals.h"
+#include "node/telemetry.h"
 #include "node/version.h"
 #include "rpc/agent_service.h"
 #include "rpc/executions_client.h"
@@ -128,8 +129,10 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
 
   // 3. data dir.
   CKRON_RETURN_IF_ERROR(CreateDataDir(c.data_dir));
+  CKRON_ASSIGN_OR_RETURN(std::unique_ptr<Telemetry> telemetry, Telemetry::Start(c));
 
   std::unique_ptr<Agent> agent(new Agent(std::move(options), std::move(addresses)));
+  agent->telemetry_ = std::move(telemetry);
   Agent* self = agent.get();
   const config::AgentConfig& running = agent->config_;
   const ResolvedAddresses& a = agent->addresses_;
@@ -202,8 +205,11 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
   // 7b. HTTP API (servers).
   if (agent->server_) {
     agent->api_ = std::make_unique<api::Api>(
-        api::ApiOptions{.cors_origins = CorsOrigins(running.cors_origins),
-                        .events = &agent->server_->events()},
+        api::ApiOptions{
+            .cors_origins = CorsOrigins(running.cors_origins),
+            .middleware = agent->telemetry_->ApiMiddleware(),
+            .metrics_text = [m = &agent->telemetry_->metrics()] { return m->RenderText(); },
+            .events = &agent->server_->events()},
         &agent->server_->api_backend());
     api::Api* api = agent->api_.get();
     CKRON_ASSIGN_OR_RETURN(

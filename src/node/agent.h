@@ -3,6 +3,8 @@
 // order and Run() tears them down in reverse:
 //
 //   1. logging        node name on every line, log-level, log-format
+//  1b. telemetry      the metrics registry, statsd/DogStatsD sinks, API auth
+//                     (node/telemetry.h)
 //   2. addresses      templates expanded, names resolved (node/addresses.h)
 //   3. data dir       created if missing
 //   4. gossip         membership on the bind address with Dkron's tags
@@ -86,6 +88,7 @@ class Joiner;
 class MemberEventPump;
 class ServerNode;
 class SignalThread;
+class Telemetry;
 
 // Re-reads the configuration for a reload (the CLI binds its flags in).
 using ConfigLoader = std::function<Result<config::LoadedConfig>()>;
@@ -145,6 +148,7 @@ class Agent {
 
   // Components, in construction order (stopped in reverse by Run(),
   // destroyed in reverse by the destructor).
+  std::unique_ptr<Telemetry> telemetry_;  // metrics and API auth; outlives all users
   std::unique_ptr<membership::Membership> membership_;
   std::unique_ptr<executor::ExecutorRegistry> executors_;
   std::unique_ptr<ServerNode> server_;  // servers only

@@ -20,6 +20,7 @@
 #include "executor/registry.h"
 #include "executor/runner.h"
 #include "membership/membership.h"
+#include "node/cluster_metrics.h"
 #include "node/gossip_options.h"
 #include "node/joiner.h"
 #include "node/member_events.h"
@@ -99,6 +100,14 @@ std::vector<std::string> CorsOrigins(const std::string& text) {
   return out;
 }
 
+// Scheduled instant (a run's group, semantics §4.1) -> start here, for
+// first attempts (a retry's delay is not lag).
+std::function<void(const agent::RunSpec&, absl::Time)> TriggerLag(metrics::Timer lag) {
+  return [lag](const agent::RunSpec& spec, absl::Time started_at) {
+    if (spec.attempt == 1) lag.Observe(started_at - absl::FromUnixNanos(spec.group));
+  };
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
@@ -133,6 +142,7 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
 
   std::unique_ptr<Agent> agent(new Agent(std::move(options), std::move(addresses)));
   agent->telemetry_ = std::move(telemetry);
+  agent->cluster_metrics_ = std::make_unique<ClusterMetrics>(&agent->telemetry_->metrics());
   Agent* self = agent.get();
   const config::AgentConfig& running = agent->config_;
   const ResolvedAddresses& a = agent->addresses_;
@@ -167,7 +177,8 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
                           .executors = agent->executors_.get(),
                           .snapshot_threshold = EnvCount("CKRON_TEST_RAFT_SNAPSHOT_THRESHOLD"),
                           .snapshot_trailing = EnvCount("CKRON_TEST_RAFT_SNAPSHOT_TRAILING"),
-                          .leave = [self] { self->RequestShutdown("leave requested over HTTP"); }},
+                          .leave = [self] { self->RequestShutdown("leave requested over HTTP"); },
+                          .state_sinks = {agent->cluster_metrics_.get()}},
                          agent->membership_.get()));
     services = agent->server_->services();
   }
@@ -187,9 +198,10 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
         return leases;
       },
       agent::ReporterOptions{.node_name = running.node_name});
-  agent->runs_ =
-      std::make_unique<agent::RunTable>(agent->runner_.get(), agent->reporter_.get(),
-                                        agent::RunTableOptions{.node_name = running.node_name});
+  agent->runs_ = std::make_unique<agent::RunTable>(
+      agent->runner_.get(), agent->reporter_.get(),
+      agent::RunTableOptions{.node_name = running.node_name,
+                             .on_start = TriggerLag(agent->telemetry_->metrics().trigger_lag)});
   agent->run_service_ = std::make_unique<agent::RunService>(
       agent->runs_.get(), agent::RunServiceOptions{.node_name = running.node_name});
   services.push_back(agent->run_service_.get());
@@ -224,10 +236,15 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
   // 8-9. cluster work and the member events that drive it.
   std::vector<MemberEventPump::Handler> handlers;
   if (agent->server_) {
+    agent->server_->AddLeadershipObserver(agent->cluster_metrics_.get());
     agent->server_->StartClusterWork();
     ServerNode* server = agent->server_.get();
     handlers.push_back([server](const membership::MemberEvent& e) { server->OnMemberEvent(e); });
   }
+  ClusterMetrics* cm = agent->cluster_metrics_.get();
+  handlers.push_back([cm, members](const membership::MemberEvent& e) {
+    cm->OnMemberEvent(e, members->Members());
+  });
   agent->member_events_ = std::make_unique<MemberEventPump>(members, std::move(handlers));
 
   // 10. join, then deliver results through the pool.

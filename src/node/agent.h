@@ -88,6 +88,7 @@ class Joiner;
 class MemberEventPump;
 class ServerNode;
 class SignalThread;
+class ClusterMetrics;
 class Telemetry;
 
 // Re-reads the configuration for a reload (the CLI binds its flags in).
@@ -148,7 +149,8 @@ class Agent {
 
   // Components, in construction order (stopped in reverse by Run(),
   // destroyed in reverse by the destructor).
-  std::unique_ptr<Telemetry> telemetry_;  // metrics and API auth; outlives all users
+  std::unique_ptr<Telemetry> telemetry_;             // metrics and API auth; outlives all users
+  std::unique_ptr<ClusterMetrics> cluster_metrics_;  // a sink of server_'s state
   std::unique_ptr<membership::Membership> membership_;
   std::unique_ptr<executor::ExecutorRegistry> executors_;
   std::unique_ptr<ServerNode> server_;  // servers only

@@ -88,6 +88,7 @@ Result<std::unique_ptr<ServerNode>> ServerNode::Open(ServerNodeOptions options,
   s->restores_ = std::make_unique<rpc::RestoreCounter>();
   s->state_ = std::make_unique<replica::ReplicatedState>(s->store_.get());
   s->state_->AddSink(s->restores_.get());
+  for (replica::EventSink* sink : o.state_sinks) s->state_->AddSink(sink);
   s->events_ = std::make_unique<api::EventHub>(s->state_.get());
   s->state_->AddSink(s->events_.get());
 

@@ -52,6 +52,7 @@ namespace ckron::storage {
 class RocksExecutionStore;
 }  // namespace ckron::storage
 namespace ckron::replica {
+class EventSink;
 class ReplicatedState;
 }  // namespace ckron::replica
 namespace ckron::raft {
@@ -112,6 +113,9 @@ struct ServerNodeOptions {
   std::uint32_t snapshot_trailing = 0;
   // Starts the agent's graceful shutdown (the REST API's POST /v1/leave).
   std::function<void()> leave;
+  // More sinks of the replicated state's events (metrics), added before
+  // Raft starts. Must outlive the server node.
+  std::vector<replica::EventSink*> state_sinks;
 };
 
 class ServerNode {

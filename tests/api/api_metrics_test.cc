@@ -1,7 +1,8 @@
 // Metrics of a real `ckron agent --server`: GET /metrics in Prometheus text
 // with ckron_ names and Dkron's dkron_ aliases, requests counted by route
-// pattern (never the raw path), and the statsd and DogStatsD sinks sending
-// metric lines to UDP sockets this test listens on.
+// pattern (never the raw path), a scheduled job's fire, execution and
+// trigger lag, and the statsd and DogStatsD sinks sending metric lines to
+// UDP sockets this test listens on.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -127,6 +128,39 @@ TEST_F(MetricsTest, StatsdAndDogStatsdReceiveSamples) {
       << dog;
   EXPECT_NE(dog.find("host:s0"), std::string::npos) << dog;
   EXPECT_NE(dog.find("env:test"), std::string::npos) << dog;
+}
+
+// The value of the first sample line starting with `prefix`, or -1.
+double Sample(const std::string& text, const std::string& prefix) {
+  std::size_t at = 0;
+  while ((at = text.find(prefix, at)) != std::string::npos) {
+    if (at == 0 || text[at - 1] == '\n') {
+      const std::size_t sp = text.find(' ', at + prefix.size());
+      const std::size_t nl = text.find('\n', at);
+      if (sp != std::string::npos && sp < nl) return std::stod(text.substr(sp + 1, nl - sp - 1));
+    }
+    at += prefix.size();
+  }
+  return -1;
+}
+
+TEST_F(MetricsTest, AFiredJobCountsAFireAnExecutionAndItsTriggerLag) {
+  const std::string job = R"({"name":"tick","schedule":"@every 1s","executor":"shell",)"
+                          R"("executor_config":{"command":"true"}})";
+  ASSERT_EQ(Http(addr(), "POST", "/v1/jobs", job).status, 201);
+  std::string text;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        text = Metrics();
+        return Sample(text, "ckron_fires_total{kind=\"scheduled\"}") >= 1 &&
+               Sample(text, "ckron_trigger_lag_seconds_count") >= 1 &&
+               Sample(text, "ckron_executions_total{result=\"success\"}") >= 1;
+      },
+      30s))
+      << text;
+  EXPECT_GE(Sample(text, "dkron_job_executions_succeeded_total{job_name=\"tick\"}"), 1) << text;
+  EXPECT_EQ(Sample(text, "ckron_raft_leader"), 1) << text;
+  ASSERT_EQ(Http(addr(), "DELETE", "/v1/jobs/tick").status, 200);
 }
 
 }  // namespace

@@ -67,7 +67,8 @@ Response ListExecutions(Backend* backend, Request& req) {
   }
   if (desc) std::reverse(all.begin(), all.end());
   const std::size_t total = all.size();
-  const std::size_t e = *end < 0 ? total : std::min<std::size_t>(total, *end);
+  const std::size_t e =
+      *end < 0 ? total : std::min<std::size_t>(total, static_cast<std::size_t>(*end));
   const std::size_t b = std::min<std::size_t>(static_cast<std::size_t>(*start), e);
   Json out = Json::array();
   for (std::size_t i = b; i < e; ++i) {

@@ -104,7 +104,8 @@ Response ListJobs(Backend* backend, Request& req) {
     const fsm::JobTable& jobs = s.jobs();
     if (filter.empty() && sort == "name") {
       total = jobs.size();
-      const std::size_t e = *end < 0 ? total : std::min<std::size_t>(total, *end);
+      const std::size_t e =
+          *end < 0 ? total : std::min<std::size_t>(total, static_cast<std::size_t>(*end));
       const std::size_t b = std::min<std::size_t>(static_cast<std::size_t>(*start), e);
       // Descending positions [b, e) are ascending positions [total-e, total-b).
       const std::size_t from = desc ? total - e : b;
@@ -132,7 +133,8 @@ Response ListJobs(Backend* backend, Request& req) {
                        [&](const JobPtr& a, const JobPtr& b) { return SortLess(sort, *a, *b); });
     }
     if (desc) std::reverse(page.begin(), page.end());
-    const std::size_t e = *end < 0 ? total : std::min<std::size_t>(total, *end);
+    const std::size_t e =
+        *end < 0 ? total : std::min<std::size_t>(total, static_cast<std::size_t>(*end));
     const std::size_t b = std::min<std::size_t>(static_cast<std::size_t>(*start), e);
     page = std::vector<JobPtr>(page.begin() + static_cast<std::ptrdiff_t>(b),
                                page.begin() + static_cast<std::ptrdiff_t>(e));

@@ -29,7 +29,6 @@ LeaderClient::LeaderClient(LocalRaft* raft, const ServerDirectory* directory, Cl
                            LeaderClientOptions options)
     : raft_(raft),
       directory_(directory),
-      client_(client),
       options_(options),
       forwarder_(
           [client](const std::string& address, std::vector<std::string> commands,

@@ -93,7 +93,6 @@ class LeaderClient {
 
   LocalRaft* const raft_;
   const ServerDirectory* const directory_;
-  ClusterClient* const client_;
   const LeaderClientOptions options_;
   // Forwards to the leader; concurrent forwards share calls.
   ProposalBatcher forwarder_;

@@ -111,7 +111,8 @@ TEST(LeaderClient, ProposeBatchAnswersEachCommandInOrder) {
   EXPECT_EQ(leader.raft.proposals(), 3);
 
   // Over the bound: refused as a whole, nothing proposed.
-  std::vector<std::string> many(ClusterServiceOptions{}.max_batch_commands + 1, "z");
+  std::vector<std::string> many(
+      static_cast<std::size_t>(ClusterServiceOptions{}.max_batch_commands) + 1, "z");
   auto too_many = ClusterClient().ProposeBatch(leader.address(), many, Soon());
   EXPECT_EQ(too_many.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(leader.raft.proposals(), 3);

@@ -146,7 +146,8 @@ std::string SignalText(int sig) {
       "power failure",
       "bad system call",
   };
-  if (sig > 0 && static_cast<std::size_t>(sig) < kNames.size()) return kNames[sig];
+  if (sig > 0 && static_cast<std::size_t>(sig) < kNames.size())
+    return kNames[static_cast<std::size_t>(sig)];
   return "signal " + std::to_string(sig);
 }
 

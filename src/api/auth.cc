@@ -182,7 +182,7 @@ Middleware Authenticator::AsMiddleware() const {
     const bool presented = !r.Header("authorization").empty() || r.HasQuery("access_token");
     if (presented) NoteFailure(r, who.status().message());
     Response denied = TextError(401, "unauthorized: " + who.status().message());
-    denied.SetHeader("WWW-Authenticate", kChallenge);
+    if (r.Header("x-requested-with").empty()) denied.SetHeader("WWW-Authenticate", kChallenge);
     return denied;
   };
 }

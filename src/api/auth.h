@@ -10,9 +10,11 @@
 //   ?access_token=<token>   on GET only (a browser's EventSource cannot
 //                           set headers)
 // Open without credentials: the routes in AuthOptions::open_routes
-// (/health, /ready) and every OPTIONS request (CORS preflights carry no
-// credentials). Anything else gets 401 with
-// `WWW-Authenticate: Basic realm="ckron"` and a message.
+// (/health, /ready, the UI's static files) and every OPTIONS request (CORS
+// preflights carry no credentials). Anything else gets 401 with
+// `WWW-Authenticate: Basic realm="ckron"` and a message; without that
+// header when the request says `X-Requested-With` (the web UI's calls), so
+// that a browser does not raise its own password box over the UI's form.
 //
 // Cost: checking a secret runs PBKDF2 (slow on purpose), so a verified
 // (kind, name, secret) is remembered for cache_ttl under the SHA-256 of
@@ -60,8 +62,11 @@ Result<Presented> ParseAuthorization(std::string_view header);
 struct AuthOptions {
   std::vector<Credential> users;   // basic auth
   std::vector<Credential> tokens;  // bearer tokens
-  // Routes (Request::route patterns) served without credentials.
-  std::vector<std::string> open_routes = {"/health", "/ready"};
+  // Routes (Request::route patterns) served without credentials: health
+  // checks, and the web UI's static files (they hold no data; the UI then
+  // signs in to the API itself).
+  std::vector<std::string> open_routes = {"/health",     "/ready",         "/", "/ui", "/ui/{a}",
+                                          "/ui/{a}/{b}", "/ui/{a}/{b}/{c}"};
   // How long a verified credential is trusted without running the KDF
   // again. Longer = cheaper; a removed credential (config reload needs a
   // restart anyway) stays valid no longer than this.

@@ -75,6 +75,20 @@ TEST_F(AuthTest, HealthReadyAndPreflightAreOpen) {
   EXPECT_EQ(Header(pre, "Access-Control-Allow-Headers"), "authorization");
 }
 
+TEST_F(AuthTest, TheUisStaticFilesAreOpen_ItsApiCallsAreNot) {
+  const Response root = Call("GET", "/");
+  EXPECT_EQ(root.status, 302);
+  EXPECT_EQ(Header(root, "Location"), "/ui/");
+  EXPECT_NE(Call("GET", "/ui/").status, 401);
+  EXPECT_NE(Call("GET", "/ui/assets/app.js").status, 401);
+  EXPECT_NE(Call("GET", "/ui/jobs/a/edit").status, 401);
+  // The UI's own calls: 401 without the Basic challenge, so the browser
+  // leaves the sign-in to the UI's form.
+  const Response ui_call = Call("GET", "/v1/jobs", {{"x-requested-with", "ckron-ui"}});
+  EXPECT_EQ(ui_call.status, 401);
+  EXPECT_EQ(Header(ui_call, "WWW-Authenticate"), "");
+}
+
 TEST_F(AuthTest, BasicAuth) {
   EXPECT_EQ(Call("GET", "/v1/jobs", {{"authorization", Basic("alice:wonder land")}}).status, 200);
   // The scheme name is case-insensitive (RFC 7235 §2.1).

@@ -68,7 +68,9 @@ export interface Page<T> {
 }
 
 async function send(method: string, path: string, query?: Query, body?: unknown): Promise<Response> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  // X-Requested-With: the server then answers 401 without a Basic challenge,
+  // so the browser's own password box does not cover the UI's sign-in form.
+  const headers: Record<string, string> = { Accept: 'application/json', 'X-Requested-With': 'ckron-ui' };
   const auth = authorizationHeader(loadCredentials());
   if (auth) headers.Authorization = auth;
   if (body !== undefined) headers['Content-Type'] = 'application/json';

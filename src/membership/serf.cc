@@ -283,14 +283,19 @@ bool Serf::HandleLeaveIntent(const serf_wire::Leave& l) {
       ms.member.status = MemberStatus::kLeaving;
       if (l.prune) EraseNode(l.node);
       return true;
-    case MemberStatus::kFailed:
+    case MemberStatus::kFailed: {
       ms.member.status = MemberStatus::kLeft;
       std::erase(failed_, l.node);
       left_.push_back(l.node);
-      Log()->info("EventMemberLeave (forced): {}", l.node);
+      // A named logger, not Log()'s temporary: clang 14's ASan reports the
+      // temporary's destructor, which it runs after the switch, as a
+      // stack-use-after-scope (a false positive of its switch cleanups).
+      const auto log = Log();
+      log->info("EventMemberLeave (forced): {}", l.node);
       Emit(SerfEvent::Type::kMemberLeave, ms.member);
       if (l.prune) EraseNode(l.node);
       return true;
+    }
     case MemberStatus::kLeaving:
     case MemberStatus::kLeft:
       if (l.prune) EraseNode(l.node);

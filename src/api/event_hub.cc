@@ -15,10 +15,19 @@ const std::string& OverflowEvent() {
   return text;
 }
 
+std::string LeaderEvent(const std::optional<std::string>& leader, Term term) {
+  return SseEvent("leader", Dump(Json{{"leader", leader ? Json(*leader) : Json(nullptr)},
+                                      {"term", term.value()}},
+                                 false));
+}
+
 }  // namespace
 
 EventHub::EventHub(const replica::ReplicatedState* state, EventHubOptions options)
-    : state_(state), options_(options), thread_([this] { RunLoop(); }) {}
+    : state_(state),
+      options_(options),
+      leader_event_(LeaderEvent(std::nullopt, Term(0))),
+      thread_([this] { RunLoop(); }) {}
 
 EventHub::~EventHub() {
   Stop();
@@ -31,6 +40,11 @@ std::uint64_t EventHub::Subscribe(std::shared_ptr<StreamSink> sink, std::string 
     return 0;
   }
   const std::uint64_t id = next_id_++;
+  // The current leader first, so that no client needs to poll /v1/leader.
+  if (!sink->Send(leader_event_)) {
+    sink->End(OverflowEvent());
+    return id;
+  }
   subscribers_[id] = Subscriber{std::move(sink), std::move(job)};
   count_.store(subscribers_.size());
   return id;
@@ -57,6 +71,14 @@ void EventHub::Stop() {
     wake_.notify_all();
   }
   thread_.join();
+}
+
+void EventHub::SetLeader(std::optional<std::string> leader, Term term) {
+  std::string text = LeaderEvent(leader, term);
+  std::lock_guard lock(mu_);
+  if (stopping_ || text == leader_event_) return;
+  leader_event_ = std::move(text);
+  Publish("", leader_event_);
 }
 
 void EventHub::OnEvents(LogIndex /*index*/, const std::vector<fsm::Event>& events) {

@@ -18,6 +18,11 @@
 //   execution    the execution as GET /v1/jobs/{job}/executions lists it,
 //                when it starts and when it finishes
 //   reset        {} the state was replaced by a snapshot: reload everything
+//   leader       {"leader": "<node name>" | null, "term": N}: this server's
+//                view of the Raft leader; once right after subscribing (the
+//                current view; term 0 and null before it is known), then
+//                on every change (SetLeader, fed by node/leader_watch.h).
+//                Sent to every subscriber, whatever its job filter.
 //   overflow     {} this subscriber fell behind and is dropped
 //
 // Thread safety: safe for concurrent use; OnEvents/OnRestored on the raft
@@ -33,11 +38,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "api/http_types.h"
+#include "common/ids.h"
 #include "replica/replicated_state.h"
 
 namespace ckron::api {
@@ -64,6 +71,12 @@ class EventHub final : public replica::EventSink {
   // Ends every subscription (End without an event) and the thread.
   // Idempotent.
   void Stop();
+
+  // This server's view of the Raft leader: `leader` is its node name
+  // (nullopt: none known), `term` the Raft term. Sends `event: leader` to
+  // every subscriber at once when it differs from the last one. Never
+  // blocks on a client; call it from any thread but the raft loop's.
+  void SetLeader(std::optional<std::string> leader, Term term);
 
   // replica::EventSink
   void OnEvents(LogIndex index, const std::vector<fsm::Event>& events) override;
@@ -98,6 +111,7 @@ class EventHub final : public replica::EventSink {
   bool overflowed_ = false;  // the queue was full: drop everyone
   bool stopping_ = false;
   std::map<std::uint64_t, Subscriber> subscribers_;
+  std::string leader_event_;  // the last `event: leader` text
   std::uint64_t next_id_ = 1;
 
   std::thread thread_;

@@ -152,6 +152,10 @@ struct AgentConfig {
   std::string statsd_addr;                   // `statsd-addr`
   bool enable_prometheus = false;            // `enable-prometheus`: /metrics
   std::string otel_endpoint;                 // `otel-endpoint`: OTLP/gRPC
+  // `metrics-job-series-limit` (ckron only): jobs with their own series in
+  // the per-job metrics (dkron_job_executions_*); executions of further jobs
+  // are counted under job_name="_other". 0 = no limit.
+  int metrics_job_series_limit = 10000;
   // `disable-usage-stats`: accepted for compatibility; ckron never reports
   // usage anywhere, whatever the value.
   bool disable_usage_stats = false;

@@ -121,6 +121,9 @@ struct DispatcherStats {
   std::uint64_t runs_failed = 0;      // failed before `started` (proposed)
   std::uint64_t leases_expired = 0;   // "execution lost" proposed
   std::uint64_t cancels_sent = 0;     // AgentRunner.Cancel for `replace`
+
+  // fires_skipped by reason, and fires recorded with no target node.
+  std::uint64_t skipped_paused = 0, skipped_disabled = 0, skipped_forbid = 0, no_targets = 0;
 };
 
 class Dispatcher final : public scheduler::FireSink, private RunObserver {

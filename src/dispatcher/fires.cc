@@ -57,6 +57,7 @@ void Dispatcher::OnFires(std::vector<scheduler::FireIntent> fires) {
   std::vector<fsm::RecordFire> records;
   std::vector<ToCancel> cancels;
   std::uint64_t skipped = 0;
+  DispatcherStats by_reason;  // skipped_* and no_targets of this batch
   state_->Read([&](const fsm::State& s) {
     std::set<std::string> fired;  // forbid: at most one fire per job per batch
     for (const scheduler::FireIntent& f : fires) {
@@ -69,6 +70,7 @@ void Dispatcher::OnFires(std::vector<scheduler::FireIntent> fires) {
                     absl::FormatTime(f.scheduled),
                     s.paused() ? "the cluster is paused" : "the job is disabled");
         ++skipped;
+        ++(s.paused() ? by_reason.skipped_paused : by_reason.skipped_disabled);
         continue;
       }
       if (job->concurrency == kForbid && (Busy(s, job->name) || fired.contains(job->name))) {
@@ -78,6 +80,7 @@ void Dispatcher::OnFires(std::vector<scheduler::FireIntent> fires) {
             "still running",
             job->name, absl::FormatTime(f.scheduled));
         ++skipped;
+        ++by_reason.skipped_forbid;
         continue;
       }
       if (job->concurrency == kReplace) {
@@ -92,6 +95,7 @@ void Dispatcher::OnFires(std::vector<scheduler::FireIntent> fires) {
       r.scheduled = f.scheduled;
       r.group = absl::ToUnixNanos(f.scheduled);
       r.targets = Targets(*job, alive);
+      by_reason.no_targets += r.targets.empty();
       records.push_back(std::move(r));
     }
   });
@@ -108,6 +112,10 @@ void Dispatcher::OnFires(std::vector<scheduler::FireIntent> fires) {
   {
     std::lock_guard lock(mu_);
     stats_.fires_skipped += skipped;
+    stats_.skipped_paused += by_reason.skipped_paused;
+    stats_.skipped_disabled += by_reason.skipped_disabled;
+    stats_.skipped_forbid += by_reason.skipped_forbid;
+    stats_.no_targets += by_reason.no_targets;
     stats_.cancels_sent += cancels.size();
   }
   if (records.empty() || !proposer_->Leads(*term)) return;
@@ -315,6 +323,8 @@ void Dispatcher::FireChild(const fsm::FirePending& fire) {
     {
       std::lock_guard lock(mu_);
       ++stats_.fires_skipped;
+      ++(paused ? stats_.skipped_paused
+                : (job->disabled ? stats_.skipped_disabled : stats_.skipped_forbid));
     }
     child_fires_.insert(key);
     proposer_->Propose(clock_->Now(), fsm::SkipFire{fire.job_name, fire.parent_group, reason},

@@ -75,7 +75,8 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                       "Fires recorded by the leader, by kind (scheduled, catch_up, manual, "
                       "dependent).");
   fires_skipped = MakeCounter("ckron_fires_skipped_total",
-                              "Fires not run, by reason (paused, disabled, forbid, misfire).");
+                              "Fires not run, by reason (paused, disabled, forbid, misfire, "
+                              "no_targets).");
   trigger_lag = MakeTimer("ckron_trigger_lag_seconds",
                           "From a fire's scheduled instant to its executor starting on the node.",
                           LatencyBuckets())
@@ -98,7 +99,9 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
       MakeCounter("ckron_scheduler_job_delete", "Jobs removed from the scheduler, per job.",
                   "dkron_scheduler_job_delete");
   raft_commit = MakeTimer("ckron_raft_commit_seconds",
-                          "From a proposal on the leader to its application.", LatencyBuckets())
+                          "From a command's proposal (stamped by the server that took the write) "
+                          "to its application on the leader.",
+                          LatencyBuckets())
                     .With({});
   raft_leader = MakeGauge("ckron_raft_leader", "1 while this server is the Raft leader.").With({});
   gossip_members = MakeGauge("ckron_gossip_members", "Gossip members this node knows, by state.");
@@ -109,6 +112,12 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                            "Leader loop phases (barrier, reconcile, establish_leadership, "
                            "revoke_leadership).",
                            LatencyBuckets(), "dkron_dkron_leader_seconds");
+  leader_establish =
+      MakeTimer("ckron_leader_establish_seconds",
+                "From winning an election to leader-only work running (barrier, then the "
+                "scheduler and dispatcher started from the replicated state).",
+                LatencyBuckets())
+          .With({});
   http_requests = MakeCounter("ckron_http_requests_total",
                               "HTTP API requests, by route, method and status code.");
   http_duration = MakeTimer("ckron_http_request_seconds", "HTTP API request durations, by route.",

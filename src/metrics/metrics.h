@@ -146,7 +146,8 @@ class Metrics {
   // --- Scheduling (leader) ---
   // Fires recorded, by kind: scheduled, catch_up, manual, dependent.
   CounterFamily fires;
-  // Fires not run, by reason: paused, disabled, forbid, misfire.
+  // Fires not run, by reason: paused, disabled, forbid, misfire,
+  // no_targets.
   CounterFamily fires_skipped;
   // Scheduled instant -> executor start on the node (agents record it).
   Timer trigger_lag;
@@ -165,6 +166,7 @@ class Metrics {
   GaugeFamily gossip_members;     // by state: alive, suspect, failed, left
   CounterFamily events_received;  // dkron_agent_event_received {event}
   TimerFamily leader_phase;       // dkron_dkron_leader_<phase>: barrier, reconcile, ...
+  Timer leader_establish;         // won an election -> scheduler and dispatcher running
 
   // --- API ---
   CounterFamily http_requests;  // by route, method, code

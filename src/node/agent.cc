@@ -142,7 +142,10 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
 
   std::unique_ptr<Agent> agent(new Agent(std::move(options), std::move(addresses)));
   agent->telemetry_ = std::move(telemetry);
-  agent->cluster_metrics_ = std::make_unique<ClusterMetrics>(&agent->telemetry_->metrics());
+  agent->cluster_metrics_ = std::make_unique<ClusterMetrics>(
+      &agent->telemetry_->metrics(),
+      ClusterMetricsOptions{.job_series_limit =
+                                static_cast<std::size_t>(c.metrics_job_series_limit)});
   Agent* self = agent.get();
   const config::AgentConfig& running = agent->config_;
   const ResolvedAddresses& a = agent->addresses_;
@@ -178,7 +181,8 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
                           .snapshot_threshold = EnvCount("CKRON_TEST_RAFT_SNAPSHOT_THRESHOLD"),
                           .snapshot_trailing = EnvCount("CKRON_TEST_RAFT_SNAPSHOT_TRAILING"),
                           .leave = [self] { self->RequestShutdown("leave requested over HTTP"); },
-                          .state_sinks = {agent->cluster_metrics_.get()}},
+                          .state_sinks = {agent->cluster_metrics_.get()},
+                          .metrics = agent->cluster_metrics_.get()},
                          agent->membership_.get()));
     services = agent->server_->services();
   }

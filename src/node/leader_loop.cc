@@ -117,7 +117,9 @@ void LeaderLoop::RunLoop() {
       reconcile_requested_ = false;
       next_reconcile = std::chrono::steady_clock::now() + options_.reconcile_interval;
       lock.unlock();
+      const auto started = std::chrono::steady_clock::now();
       const bool complete = Reconcile();
+      Timed("reconcile", started);
       lock.lock();
       ++reconciles_;
       if (!complete) {
@@ -138,7 +140,9 @@ void LeaderLoop::RunLoop() {
   }
   lock.unlock();
   if (established_) {
+    const auto started = std::chrono::steady_clock::now();
     for (LeadershipObserver* o : observers_) o->RevokeLeadership(*established_);
+    Timed("revoke_leadership", started);
     Log()->info("leader: leadership of term {} revoked (stopping)", established_->value());
     established_.reset();
   }
@@ -147,17 +151,30 @@ void LeaderLoop::RunLoop() {
 void LeaderLoop::HandleLeadership(const raft::LeadershipEvent& e) {
   if (e.kind == raft::LeadershipEvent::Kind::kLost) {
     if (established_ && *established_ == e.term) {
+      const auto started = std::chrono::steady_clock::now();
       for (LeadershipObserver* o : observers_) o->RevokeLeadership(e.term);
+      Timed("revoke_leadership", started);
       established_.reset();
       Log()->info("leader: lost leadership of term {}; leader-only work stopped", e.term.value());
     }
     return;
   }
   Log()->info("leader: won the election for term {}; waiting for the barrier", e.term.value());
+  const auto won = std::chrono::steady_clock::now();
   if (!BarrierFor(e.term)) return;
+  const auto barrier_done = Timed("barrier", won);
   established_ = e.term;
   for (LeadershipObserver* o : observers_) o->EstablishLeadership(e.term);
+  Timed("establish_leadership", barrier_done);
+  Timed("established", won);
   Log()->info("leader: leadership of term {} established", e.term.value());
+}
+
+std::chrono::steady_clock::time_point LeaderLoop::Timed(
+    std::string_view phase, std::chrono::steady_clock::time_point started) const {
+  const auto now = std::chrono::steady_clock::now();
+  if (options_.on_phase) options_.on_phase(phase, now - started);
+  return now;
 }
 
 bool LeaderLoop::BarrierFor(Term term) {

@@ -25,11 +25,13 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -67,6 +69,11 @@ struct LeaderLoopOptions {
   std::chrono::milliseconds change_timeout{60000};
   // After a change failed, the next reconcile comes this soon.
   std::chrono::milliseconds retry_interval{5000};
+  // Told how long each phase took, on the loop thread (metrics): "barrier",
+  // "establish_leadership" (the observers' part), "established" (election
+  // won -> observers done: barrier included), "reconcile",
+  // "revoke_leadership". Must not block. Empty = not timed.
+  std::function<void(std::string_view phase, std::chrono::nanoseconds took)> on_phase;
 };
 
 class LeaderLoop {
@@ -97,6 +104,9 @@ class LeaderLoop {
   template <typename T>
   std::optional<T> Await(std::future<T>& f, std::chrono::milliseconds timeout);
   bool LostQueued(Term term) const;  // REQUIRES: mu_ held
+  // Reports `phase` as started at `started` and ended now; returns now.
+  std::chrono::steady_clock::time_point Timed(std::string_view phase,
+                                              std::chrono::steady_clock::time_point started) const;
 
   const LeaderLoopOptions options_;
   raft::Node* const raft_;

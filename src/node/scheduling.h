@@ -17,6 +17,7 @@
 #ifndef CKRON_NODE_SCHEDULING_H_
 #define CKRON_NODE_SCHEDULING_H_
 
+#include <cstdint>
 #include <memory>
 
 #include "common/clock.h"
@@ -58,6 +59,9 @@ class Scheduling final : public LeadershipObserver, public replica::EventSink {
   // For the API (manual runs, live output). Not leading: its calls answer
   // kNotLeader / nothing.
   dispatcher::Dispatcher& dispatcher() { return dispatcher_; }
+  // Fires the scheduler dropped under the misfire policy in the current
+  // (or last) term; restarts from 0 each term (metrics).
+  std::uint64_t misfire_skips() const { return loop_.skipped_fires(); }
 
  private:
   std::unique_ptr<dispatcher::StateJobs> jobs_;

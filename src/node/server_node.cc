@@ -8,7 +8,9 @@
 #include "common/log.h"
 #include "dispatcher/raft_proposer.h"
 #include "node/api_backend.h"
+#include "node/cluster_metrics.h"
 #include "node/formation.h"
+#include "node/leader_watch.h"
 #include "node/scheduling.h"
 #include "node/server_members.h"
 #include "processor/builtins.h"
@@ -189,10 +191,16 @@ void ServerNode::AddLeadershipObserver(LeadershipObserver* observer) {
 
 void ServerNode::StartClusterWork() {
   const ServerNodeOptions& o = options_;
-  leader_loop_ = std::make_unique<LeaderLoop>(
-      LeaderLoopOptions{.region = o.region, .reconcile_interval = o.reconcile_interval},
-      raft_.get(), members_, observers_);
+  LeaderLoopOptions loop_options{.region = o.region, .reconcile_interval = o.reconcile_interval};
+  if (o.metrics != nullptr) {
+    loop_options.on_phase = [m = o.metrics](std::string_view phase, std::chrono::nanoseconds took) {
+      m->OnLeaderPhase(phase, absl::FromChrono(took));
+    };
+  }
+  leader_loop_ =
+      std::make_unique<LeaderLoop>(std::move(loop_options), raft_.get(), members_, observers_);
   leader_loop_->Start();
+  StartLeaderWatch();
   if (!raft_->Configuration().empty()) {
     Log()->info("agent: this server is already a member of a Raft cluster; not bootstrapping");
     return;
@@ -228,6 +236,32 @@ void ServerNode::StartClusterWork() {
   formation_->Start();
 }
 
+void ServerNode::StartLeaderWatch() {
+  auto sample = [this]() -> std::optional<LeaderView> {
+    const raft::NodeInfo info = raft_->Info();
+    if (!info.leader) return LeaderView{std::nullopt, info.term};
+    if (info.leader->id == raft_->id()) return LeaderView{options_.node_name, info.term};
+    const auto server = directory_->FindServer(info.leader->id);
+    if (!server) return std::nullopt;  // not in gossip yet: name it next turn
+    return LeaderView{server->name, info.term};
+  };
+  auto on_change = [this](const LeaderView& v) { events_->SetLeader(v.leader, v.term); };
+  std::function<void()> slow;
+  if (options_.metrics != nullptr) {
+    slow = [this, m = options_.metrics] {
+      const dispatcher::DispatcherStats d = scheduling_->dispatcher().stats();
+      m->OnSkipTotals({.paused = d.skipped_paused,
+                       .disabled = d.skipped_disabled,
+                       .forbid = d.skipped_forbid,
+                       .no_targets = d.no_targets,
+                       .misfire = scheduling_->misfire_skips()});
+    };
+  }
+  leader_watch_ = std::make_unique<LeaderWatch>(LeaderWatchOptions{}, std::move(sample),
+                                                std::move(on_change), std::move(slow));
+  leader_watch_->Start();
+}
+
 void ServerNode::OnMemberEvent(const membership::MemberEvent& event) {
   if (leader_loop_) leader_loop_->OnMemberEvent(event);
   if (formation_) formation_->Notify();
@@ -254,6 +288,7 @@ void ServerNode::Stop() {
   if (stopped_) return;
   stopped_ = true;
   if (formation_) formation_->Stop();
+  if (leader_watch_) leader_watch_->Stop();
   if (leader_loop_) leader_loop_->Stop();
   if (raft_) {
     raft_->Stop();

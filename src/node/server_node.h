@@ -17,9 +17,11 @@
 //   3b. scheduling       (before Raft starts, so it sees every event) the
 //                        leader-only scheduler + dispatcher
 //                        (node/scheduling.h), a leadership observer
-//   5. cluster work      (StartClusterWork, once gRPC serves) the leader loop
-//                        and, until this server is in a Raft configuration,
-//                        cluster formation (node/formation.h)
+//   5. cluster work      (StartClusterWork, once gRPC serves) the leader loop,
+//                        the leader watch (node/leader_watch.h: the leader
+//                        event of GET /v1/events, skip metrics) and, until
+//                        this server is in a Raft configuration, cluster
+//                        formation (node/formation.h)
 //
 // Plain agents build none of this.
 //
@@ -82,7 +84,9 @@ class RestoreCounter;
 namespace ckron::node {
 
 class ClusterFormation;
+class ClusterMetrics;
 class GossipDirectory;
+class LeaderWatch;
 class Scheduling;
 class ServerApiBackend;
 
@@ -116,6 +120,9 @@ struct ServerNodeOptions {
   // More sinks of the replicated state's events (metrics), added before
   // Raft starts. Must outlive the server node.
   std::vector<replica::EventSink*> state_sinks;
+  // Leader-loop phase timings and fires-skipped totals go here (also add it
+  // to state_sinks and as a leadership observer). nullptr = none.
+  ClusterMetrics* metrics = nullptr;
 };
 
 class ServerNode {
@@ -161,6 +168,7 @@ class ServerNode {
 
  private:
   ServerNode();
+  void StartLeaderWatch();  // from StartClusterWork
 
   ServerNodeOptions options_;
   membership::Membership* members_ = nullptr;
@@ -187,6 +195,8 @@ class ServerNode {
   std::vector<LeadershipObserver*> observers_;
   std::unique_ptr<ClusterFormation> formation_;
   std::unique_ptr<LeaderLoop> leader_loop_;
+  // Feeds `event: leader` to events_ and samples the skip counters.
+  std::unique_ptr<LeaderWatch> leader_watch_;
   bool stopped_ = false;
 };
 

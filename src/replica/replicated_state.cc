@@ -50,6 +50,7 @@ std::string ReplicatedState::Apply(const raft::ApplyContext& context, std::strin
   if (!result.events.empty()) {
     for (EventSink* sink : sinks_) sink->OnEvents(context.index, result.events);
   }
+  for (EventSink* sink : sinks_) sink->OnApplied(context, entry->now);
   return fsm::EncodeOutcome(result);
 }
 

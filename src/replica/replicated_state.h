@@ -16,6 +16,7 @@
 #include <shared_mutex>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "fsm/codec.h"
 #include "fsm/state.h"
 #include "raft/state_machine.h"
@@ -32,6 +33,9 @@ class EventSink {
   virtual void OnEvents(LogIndex index, const std::vector<fsm::Event>& events) = 0;
   // The whole state was replaced by a snapshot: rebuild from Read().
   virtual void OnRestored(LogIndex index) = 0;
+  // Every applied command, events or not, with the time its proposer
+  // stamped into it (EncodeCommand's `now`): for commit-latency metrics.
+  virtual void OnApplied(const raft::ApplyContext& /*context*/, absl::Time /*proposed*/) {}
 };
 
 class ReplicatedState final : public raft::StateMachine {

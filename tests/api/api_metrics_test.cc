@@ -53,8 +53,9 @@ class MetricsTest : public ::testing::Test {
   static void SetUpTestSuite() {
     statsd_ = new UdpListener();
     dogstatsd_ = new UdpListener();
-    cluster_ = new ApiCluster(1, {"--statsd-addr", statsd_->address(), "--dog-statsd-addr",
-                                  dogstatsd_->address(), "--dog-statsd-tags", "env:test"});
+    cluster_ = new ApiCluster(
+        1, {"--statsd-addr", statsd_->address(), "--dog-statsd-addr", dogstatsd_->address(),
+            "--dog-statsd-tags", "env:test", "--metrics-job-series-limit", "1"});
     const Status s = cluster_->Start();
     if (!s.ok()) failed_start_ = s.ToString();
   }
@@ -161,6 +162,38 @@ TEST_F(MetricsTest, AFiredJobCountsAFireAnExecutionAndItsTriggerLag) {
   EXPECT_GE(Sample(text, "dkron_job_executions_succeeded_total{job_name=\"tick\"}"), 1) << text;
   EXPECT_EQ(Sample(text, "ckron_raft_leader"), 1) << text;
   ASSERT_EQ(Http(addr(), "DELETE", "/v1/jobs/tick").status, 200);
+}
+
+// After AFiredJobCounts...: "tick" holds the only per-job series
+// (--metrics-job-series-limit 1), so this job's runs count under "_other".
+TEST_F(MetricsTest, SkipsCommitLatencyLeaderTimingsAndTheJobSeriesLimit) {
+  const std::string job = R"({"name":"slow","schedule":"@every 1s","concurrency":"forbid",)"
+                          R"("executor":"shell","executor_config":{"command":"sleep 2.5"}})";
+  ASSERT_EQ(Http(addr(), "POST", "/v1/jobs", job).status, 201);
+  std::string text;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        text = Metrics();
+        return Sample(text, "ckron_fires_skipped_total{reason=\"forbid\"}") >= 1 &&
+               Sample(text, "ckron_job_executions_succeeded_total{job_name=\"_other\"}") >= 1;
+      },
+      30s))
+      << text;
+  ASSERT_EQ(Http(addr(), "DELETE", "/v1/jobs/slow").status, 200);
+  EXPECT_EQ(text.find("job_name=\"slow\""), std::string::npos) << text;
+  EXPECT_GE(Sample(text, "dkron_job_executions_succeeded_total{job_name=\"_other\"}"), 1);
+  for (const char* reason : {"paused", "disabled", "misfire", "no_targets"}) {
+    EXPECT_GE(Sample(text, "ckron_fires_skipped_total{reason=\"" + std::string(reason) + "\"}"), 0)
+        << reason << " missing:\n"
+        << text;
+  }
+  // Every write above was committed on this (the leader) server.
+  EXPECT_GE(Sample(text, "ckron_raft_commit_seconds_count"), 3) << text;
+  // It won one election: barrier, then the scheduler started.
+  EXPECT_EQ(Sample(text, "ckron_leader_establish_seconds_count"), 1) << text;
+  EXPECT_EQ(Sample(text, "ckron_leader_seconds_count{phase=\"barrier\"}"), 1) << text;
+  EXPECT_EQ(Sample(text, "dkron_dkron_leader_seconds_count{phase=\"establish_leadership\"}"), 1)
+      << text;
 }
 
 }  // namespace

@@ -97,6 +97,16 @@ TEST_F(ApiStreamTest, JobChangesArriveInOrderAsTheRestApiShowsThem) {
   EXPECT_EQ(json::parse(s->events()[deleted].data), json({{"name", "life"}}));
 }
 
+TEST_F(ApiStreamTest, ConnectingSendsTheCurrentLeaderFirst) {
+  auto s = Open("/v1/events?job=any");
+  const int first = s->WaitForEvent("leader");
+  ASSERT_EQ(first, 0);
+  const json leader = json::parse(s->events()[0].data);
+  EXPECT_EQ(leader["leader"], cluster_->name(0)) << leader;
+  EXPECT_GE(leader["term"].get<int>(), 1) << leader;
+  EXPECT_EQ(leader["leader"], json::parse(Http(addr(), "GET", "/v1/leader").body)["Name"]);
+}
+
 TEST_F(ApiStreamTest, JobFilterSkipsOtherJobs) {
   auto s = Open("/v1/events?job=wanted");
   Put(ShellJob("unwanted", "true"));
@@ -104,6 +114,7 @@ TEST_F(ApiStreamTest, JobFilterSkipsOtherJobs) {
   const int i = s->WaitForEvent("job");
   ASSERT_GE(i, 0);
   for (const SseMessage& m : s->events()) {
+    if (m.event == "leader") continue;  // sent to every subscriber
     EXPECT_EQ(json::parse(m.data)["name"], "wanted") << m.event << " " << m.data;
   }
 }

@@ -67,8 +67,9 @@ class Backend {
   virtual Status CancelExecution(const std::string& job, const std::string& id,
                                  absl::Time deadline) = 0;
 
-  // The live output of a running execution, when this server leads and it
-  // streams here; nullopt otherwise.
+  // The live output of a running execution as the leader has it (a
+  // follower asks the leader, waiting at most ~0.5 s); nullopt when it does
+  // not stream to the leader or the leader cannot be reached.
   virtual std::optional<std::string> LiveOutput(const std::string& job,
                                                 const std::string& id) const = 0;
 

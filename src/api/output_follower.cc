@@ -69,12 +69,13 @@ void OutputFollower::RunLoop() {
     added_ = false;
     std::vector<std::pair<std::uint64_t, Follow>> snapshot(follows_.begin(), follows_.end());
     lock.unlock();
-    for (const auto& [key, f] : snapshot) Poll(key, f);
+    LiveCache live;
+    for (const auto& [key, f] : snapshot) Poll(key, f, live);
     lock.lock();
   }
 }
 
-bool OutputFollower::Poll(std::uint64_t key, const Follow& snapshot) {
+bool OutputFollower::Poll(std::uint64_t key, const Follow& snapshot, LiveCache& live_cache) {
   const std::string& job = snapshot.job;
   const std::string& id = snapshot.id;
   struct View {
@@ -87,23 +88,20 @@ bool OutputFollower::Poll(std::uint64_t key, const Follow& snapshot) {
   });
   const auto e = v.store->Get(job, id);
   std::string send, last;
-  bool end = false, told = snapshot.told_follower;
+  bool end = false;
   std::string sent = snapshot.sent;
   if (!e) {
     end = true;
     last = ErrorEvent("execution \"" + id + "\" of job \"" + job + "\" no longer exists");
   } else if (e->running()) {
-    if (auto live = backend_->LiveOutput(job, id)) {
+    auto cached = live_cache.find({job, id});
+    if (cached == live_cache.end()) {
+      cached = live_cache.emplace(std::make_pair(job, id), backend_->LiveOutput(job, id)).first;
+    }
+    if (const std::optional<std::string>& live = cached->second) {
       const std::string fresh = NewOutput(sent, *live);
       if (!fresh.empty()) send = OutputEvent(fresh);
-      sent = std::move(*live);
-    } else if (!told && !backend_->IsLeader()) {
-      told = true;
-      const auto leader = backend_->LeaderName();
-      send = ErrorEvent("this server (" + backend_->node_name() +
-                        ") does not lead; live output is kept only on the leader" +
-                        (leader ? " (" + *leader + ")" : std::string()) +
-                        ". The stored output follows when the run finishes.");
+      sent = *live;
     }
   } else {
     const std::string fresh = NewOutput(sent, e->output);
@@ -117,7 +115,6 @@ bool OutputFollower::Poll(std::uint64_t key, const Follow& snapshot) {
   if (it == follows_.end()) return false;  // removed meanwhile
   Follow& f = it->second;
   f.sent = std::move(sent);
-  f.told_follower = told;
   if (!send.empty() && !f.sink->Send(send)) {
     f.sink->End(SseEvent("overflow", "{}"));
     follows_.erase(it);

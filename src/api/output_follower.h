@@ -2,15 +2,19 @@
 // GET /v1/jobs/{job}/executions/{id}/output (docs/api.md, "Live streams").
 //
 // One thread serves every open output stream: every poll_interval it reads
-// each followed execution's record and, while it runs, the leader's live
-// output (Backend::LiveOutput), and sends what is new:
+// each followed execution's record and, while it runs, its live output as
+// the leader has it (Backend::LiveOutput: on a follower a call to the
+// leader, made once per poll for each execution however many streams
+// follow it), and sends what is new:
 //   event: output  {"chunk": "<new output>"}          (as it arrives)
-//   event: error   {"message": "..."}                 (once, on a follower:
-//                  the live output is only on the leader; the stored output
-//                  follows when the run finishes)
 //   event: done    <the execution JSON, output included>, then the end
-// A deleted execution ends the stream with `event: error`; a client that
-// cannot keep up is dropped with `event: overflow`.
+// A follower's stream has the same events in the same order as the
+// leader's. While the live output cannot be had (the leader changed: the
+// new one has no live view of a run that started before; or it cannot be
+// reached) the stream stays quiet (heartbeats) until the record finishes,
+// then sends the stored output that was not sent yet and `done`. A deleted
+// execution ends the stream with `event: error`; a client that cannot keep
+// up is dropped with `event: overflow`.
 //
 // Thread safety: safe for concurrent use.
 #ifndef CKRON_API_OUTPUT_FOLLOWER_H_
@@ -21,9 +25,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 
 #include "absl/time/time.h"
 #include "api/backend.h"
@@ -52,12 +58,13 @@ class OutputFollower {
   struct Follow {
     std::shared_ptr<StreamSink> sink;
     std::string job, id;
-    std::string sent;            // the output sent so far (as the source showed it)
-    bool told_follower = false;  // the follower notice went out
+    std::string sent;  // the output sent so far (as the source showed it)
   };
+  using LiveCache = std::map<std::pair<std::string, std::string>, std::optional<std::string>>;
   void RunLoop();
   // Reads the sources and sends what is new; false when the stream ended.
-  bool Poll(std::uint64_t key, const Follow& snapshot);
+  // `live` caches this round's Backend::LiveOutput answers.
+  bool Poll(std::uint64_t key, const Follow& snapshot, LiveCache& live);
 
   Backend* const backend_;
   const absl::Duration poll_interval_;

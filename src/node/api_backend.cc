@@ -2,10 +2,17 @@
 
 #include "absl/time/clock.h"
 #include "node/version.h"
+#include "raft/types.h"
 #include "replica/replicated_state.h"
 #include "rpc/agent_runner_client.h"
 
 namespace ckron::node {
+namespace {
+
+// How long a follower waits for the leader's live output of one execution.
+constexpr absl::Duration kLiveOutputDeadline = absl::Milliseconds(500);
+
+}  // namespace
 
 ServerApiBackend::ServerApiBackend(ApiBackendViews views) : v_(std::move(views)) {}
 
@@ -52,7 +59,18 @@ Status ServerApiBackend::CancelExecution(const std::string& job, const std::stri
 
 std::optional<std::string> ServerApiBackend::LiveOutput(const std::string& job,
                                                         const std::string& id) const {
-  return v_.dispatcher->LiveOutputOf(job, id);
+  if (v_.raft->IsLeader()) return v_.dispatcher->LiveOutputOf(job, id);
+  // A follower asks the leader over the cluster's gRPC channel (so API
+  // TLS and credentials play no part). Short deadline: the caller polls,
+  // and a leader that does not answer only delays the next poll.
+  const auto leader = v_.raft->Leader();
+  if (!leader || leader->id == v_.raft->id()) return std::nullopt;
+  const auto server = v_.directory->FindServer(leader->id);
+  if (!server || server->rpc_addr.empty()) return std::nullopt;
+  auto live =
+      v_.cluster_client->LiveOutput(server->rpc_addr, job, id, absl::Now() + kLiveOutputDeadline);
+  if (!live.ok()) return std::nullopt;
+  return std::move(*live);
 }
 
 std::vector<api::MemberInfo> ServerApiBackend::Members() const {
@@ -114,6 +132,26 @@ std::map<std::string, std::vector<std::string>> ServerApiBackend::Peers() const 
     names.push_back(server ? server->name : s.address);
   }
   return {{v_.region, std::move(names)}};
+}
+
+std::vector<api::RaftPeerInfo> ServerApiBackend::RaftPeers() const {
+  const auto leader = v_.raft->Leader();
+  const bool self_leads = v_.raft->IsLeader();
+  std::vector<api::RaftPeerInfo> out;
+  for (const raft::Server& s : v_.raft->Configuration()) {
+    api::RaftPeerInfo p;
+    p.id = std::to_string(s.id.value());
+    if (s.id == v_.raft->id()) {
+      p.name = v_.node_name;
+    } else if (const auto server = v_.directory->FindServer(s.id)) {
+      p.name = server->name;
+    }
+    p.address = s.address;
+    p.suffrage = std::string(raft::RoleName(s.role));
+    p.leader = s.id == v_.raft->id() ? self_leads : (leader && leader->id == s.id);
+    out.push_back(std::move(p));
+  }
+  return out;
 }
 
 void ServerApiBackend::Leave() {

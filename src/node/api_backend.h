@@ -1,7 +1,8 @@
 // api::Backend on a server: the REST API's one view of the node (style.md
 // §4). Reads come from the local replicated state; writes go through the
 // LeaderClient (forwarded to the leader when this server follows); manual
-// runs reach the leader's dispatcher (here, or Cluster.RunJob there);
+// runs reach the leader's dispatcher (here, or Cluster.RunJob there), and
+// so does a running execution's live output (Cluster.LiveOutput);
 // cancels go straight to the agent running the execution (any server can
 // find it in the replicated state); members and tags come from gossip.
 //
@@ -58,6 +59,7 @@ class ServerApiBackend final : public api::Backend {
   bool IsLeader() const override;
   std::optional<std::string> LeaderName() const override;
   std::map<std::string, std::vector<std::string>> Peers() const override;
+  std::vector<api::RaftPeerInfo> RaftPeers() const override;
   void Leave() override;
 
  private:

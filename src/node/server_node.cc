@@ -146,6 +146,10 @@ Result<std::unique_ptr<ServerNode>> ServerNode::Open(ServerNodeOptions options,
                                                                 absl::Time deadline) {
     return scheduling->dispatcher().RunNow(job, force, deadline);
   };
+  cluster_options.live_output = [scheduling = s->scheduling_.get()](const std::string& job,
+                                                                    const std::string& id) {
+    return scheduling->dispatcher().LiveOutputOf(job, id);
+  };
   auto validate_job = cluster_options.validate_job;
   s->cluster_service_ = std::make_unique<rpc::ClusterService>(
       std::move(cluster_options), s->leader_client_.get(), s->raft_view_.get(), s->state_.get(),

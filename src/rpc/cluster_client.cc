@@ -165,6 +165,23 @@ Status ClusterClient::RunJob(const std::string& address, const std::string& job_
   return s.ok() ? OkStatus() : FromGrpc(s, address);
 }
 
+Result<std::optional<std::string>> ClusterClient::LiveOutput(const std::string& address,
+                                                             const std::string& job_name,
+                                                             const std::string& execution_id,
+                                                             absl::Time deadline) {
+  auto stub = ckron::v1::Cluster::NewStub(Channel(address));
+  grpc::ClientContext ctx;
+  SetDeadline(ctx, deadline);
+  ckron::v1::LiveOutputRequest req;
+  req.set_job_name(job_name);
+  req.set_execution_id(execution_id);
+  ckron::v1::LiveOutputResponse resp;
+  const grpc::Status s = stub->LiveOutput(&ctx, req, &resp);
+  if (!s.ok()) return FromGrpc(s, address);
+  if (!resp.streaming()) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(*resp.mutable_output()));
+}
+
 Result<ServerStatus> ClusterClient::GetStatus(const std::string& address, absl::Time deadline) {
   auto stub = ckron::v1::Cluster::NewStub(Channel(address));
   grpc::ClientContext ctx;

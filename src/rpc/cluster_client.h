@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,13 @@ class ClusterClient {
   // Cluster.RunJob at the server at `address` (the leader's dispatcher).
   Status RunJob(const std::string& address, const std::string& job_name, bool force,
                 absl::Time deadline);
+  // Cluster.LiveOutput at the server at `address` (the leader's live view of
+  // a running execution): nullopt when it does not stream there. Errors:
+  // kNotLeader (that server does not lead), a transport failure.
+  Result<std::optional<std::string>> LiveOutput(const std::string& address,
+                                                const std::string& job_name,
+                                                const std::string& execution_id,
+                                                absl::Time deadline);
 
  private:
   std::shared_ptr<grpc::Channel> Channel(const std::string& address);

@@ -97,6 +97,19 @@ grpc::Status ClusterService::RunJob(grpc::ServerContext* context,
   return ToGrpc(options_.run_job(request->job_name(), request->force(), deadline));
 }
 
+grpc::Status ClusterService::LiveOutput(grpc::ServerContext*,
+                                        const ckron::v1::LiveOutputRequest* request,
+                                        ckron::v1::LiveOutputResponse* response) {
+  if (!options_.live_output) {
+    return ToGrpc(Status::FailedPrecondition("this server keeps no live output"));
+  }
+  if (!raft_->IsLeader()) return ToGrpc(Status::NotLeader("", "this server does not lead"));
+  auto output = options_.live_output(request->job_name(), request->execution_id());
+  response->set_streaming(output.has_value());
+  if (output) response->set_output(std::move(*output));
+  return grpc::Status::OK;
+}
+
 grpc::Status ClusterService::GetJob(grpc::ServerContext*, const ckron::v1::GetJobRequest* request,
                                     ckron::v1::GetJobResponse* response) {
   auto job = state_->Read([&](const fsm::State& s) { return s.ShareJob(request->name()); });

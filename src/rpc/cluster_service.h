@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/time/time.h"
@@ -52,6 +53,12 @@ struct ClusterServiceOptions {
   // Manual runs (RunJob) on this server's dispatcher: kNotLeader when it
   // does not lead. Empty = RunJob answers kFailedPrecondition.
   std::function<Status(const std::string& job_name, bool force, absl::Time deadline)> run_job;
+  // The live output of a running execution on this server's dispatcher
+  // (LiveOutput); nullopt when it does not stream here. Empty = LiveOutput
+  // answers kFailedPrecondition.
+  std::function<std::optional<std::string>(const std::string& job_name,
+                                           const std::string& execution_id)>
+      live_output;
 };
 
 class ClusterService final : public ckron::v1::Cluster::Service {
@@ -76,6 +83,8 @@ class ClusterService final : public ckron::v1::Cluster::Service {
                               ckron::v1::ListExecutionsResponse* response) override;
   grpc::Status RunJob(grpc::ServerContext* context, const ckron::v1::RunJobRequest* request,
                       ckron::v1::RunJobResponse* response) override;
+  grpc::Status LiveOutput(grpc::ServerContext* context, const ckron::v1::LiveOutputRequest* request,
+                          ckron::v1::LiveOutputResponse* response) override;
 
  private:
   const ClusterServiceOptions options_;

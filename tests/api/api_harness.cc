@@ -165,6 +165,10 @@ bool ApiCluster::Running(int i) {
   return nodes_[static_cast<std::size_t>(i)].process.Running();
 }
 
+void ApiCluster::Kill(int i) {
+  nodes_[static_cast<std::size_t>(i)].process.Kill();
+}
+
 std::string ApiCluster::Log(int i) const {
   return raft::testing::TailFile(dir_.path() / (name(i) + ".log"), 6000);
 }

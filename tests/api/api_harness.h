@@ -61,6 +61,8 @@ class ApiCluster {
   // The index of the server whose /v1/isleader says it leads, or -1.
   int Leader() const;
   bool Running(int i);
+  // SIGKILL server i and reap it.
+  void Kill(int i);
   std::string Log(int i) const;
   std::string Describe() const;
 

@@ -11,6 +11,8 @@ namespace {
 
 // How long a follower waits for the leader's live output of one execution.
 constexpr absl::Duration kLiveOutputDeadline = absl::Milliseconds(500);
+// How long a follower stops asking after a call to the leader failed.
+constexpr absl::Duration kLiveOutputPause = absl::Seconds(1);
 
 }  // namespace
 
@@ -67,9 +69,19 @@ std::optional<std::string> ServerApiBackend::LiveOutput(const std::string& job,
   if (!leader || leader->id == v_.raft->id()) return std::nullopt;
   const auto server = v_.directory->FindServer(leader->id);
   if (!server || server->rpc_addr.empty()) return std::nullopt;
-  auto live =
-      v_.cluster_client->LiveOutput(server->rpc_addr, job, id, absl::Now() + kLiveOutputDeadline);
-  if (!live.ok()) return std::nullopt;
+  // After a failed call, do not ask again for a while: a leader that does
+  // not answer must not cost every stream (or every row of /v1/busy) the
+  // whole deadline.
+  const absl::Time now = absl::Now();
+  if (now < absl::FromUnixNanos(live_output_paused_until_.load(std::memory_order_relaxed))) {
+    return std::nullopt;
+  }
+  auto live = v_.cluster_client->LiveOutput(server->rpc_addr, job, id, now + kLiveOutputDeadline);
+  if (!live.ok()) {
+    live_output_paused_until_.store(absl::ToUnixNanos(absl::Now() + kLiveOutputPause),
+                                    std::memory_order_relaxed);
+    return std::nullopt;
+  }
   return std::move(*live);
 }
 

@@ -10,6 +10,8 @@
 #ifndef CKRON_NODE_API_BACKEND_H_
 #define CKRON_NODE_API_BACKEND_H_
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -64,6 +66,9 @@ class ServerApiBackend final : public api::Backend {
 
  private:
   const ApiBackendViews v_;
+  // A follower asks the leader for live output again only after this
+  // (Unix ns): set for a second after a call failed.
+  mutable std::atomic<std::int64_t> live_output_paused_until_{0};
 };
 
 }  // namespace ckron::node

@@ -38,6 +38,19 @@ ApplyResult Apply(State& state, const Entry& entry);
 // a timezone run in UTC (semantics §2.8).
 std::optional<absl::Time> NextFire(const Job& job, absl::Time after);
 
+// The first fire a scheduler started at `now` queues for the job: the first
+// NextFire at or after `now` (fire instants are whole seconds), never at or
+// before the job's last recorded fire (semantics §3). The leader's
+// scheduler queues this one, then NextFire after each fire; the API's
+// GET /v1/jobs/{job}/next lists the same sequence. Does not look at
+// `disabled` or the cluster's pause (callers do).
+std::optional<absl::Time> FirstFireFrom(const Job& job, absl::Time now);
+
+// The zone the job's schedule is evaluated in: the schedule's TZ=/CRON_TZ=
+// prefix, else the job's timezone, else UTC (semantics §2.8); UTC when the
+// schedule or the zone does not parse.
+absl::TimeZone ScheduleZone(const Job& job);
+
 // The checks the state machine itself relies on; the API runs the same
 // before proposing. Messages are Dkron's where Dkron has one:
 // `name cannot be empty`, `name contains illegal character 'X'`,

@@ -2,6 +2,7 @@
 // the API.
 #include <locale.h>
 
+#include <algorithm>
 #include <clocale>
 #include <cwctype>
 
@@ -102,6 +103,18 @@ std::optional<absl::Time> NextFire(const Job& job, absl::Time after) {
   auto next = schedule->Next(after);
   if (next && job.expires_at && *next > *job.expires_at) return std::nullopt;
   return next;
+}
+
+std::optional<absl::Time> FirstFireFrom(const Job& job, absl::Time now) {
+  const absl::Time ref = job.last_fire.value_or(job.schedule_anchor);
+  return NextFire(job, std::max(ref, now - absl::Nanoseconds(1)));
+}
+
+absl::TimeZone ScheduleZone(const Job& job) {
+  auto schedule = cron::Schedule::Parse(
+      job.schedule.empty() ? "@manually" : job.schedule,
+      {.job_name = job.name, .timezone = job.timezone, .default_zone = absl::UTCTimeZone()});
+  return schedule.ok() ? schedule->zone() : absl::UTCTimeZone();
 }
 
 }  // namespace ckron::fsm

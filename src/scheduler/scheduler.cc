@@ -35,9 +35,7 @@ std::vector<FireIntent> Scheduler::Load(absl::Time now) {
   jobs_->ForEach([&](const fsm::Job& job) {
     if (job.disabled || job.schedule.empty()) return;
     CatchUp(job, now, out);
-    // The first fire at or after now (whole-second instants: now - 1ns).
-    const absl::Time ref = job.last_fire.value_or(job.schedule_anchor);
-    if (auto next = fsm::NextFire(job, std::max(ref, now - absl::Nanoseconds(1)))) {
+    if (auto next = fsm::FirstFireFrom(job, now)) {
       Queue(job.name, *next);
     }
   });

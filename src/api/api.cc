@@ -85,6 +85,7 @@ Api::Api(ApiOptions options, Backend* backend)
   internal::AddExecutionRoutes(router_, backend_, options_);
   internal::AddClusterRoutes(router_, backend_, options_);
   internal::AddRestoreRoute(router_, backend_, options_);
+  internal::AddScheduleRoutes(router_, backend_);
   AddMetricsRoute(router_, options_.metrics_text);
   internal::AddStreamRoutes(router_, backend_, options_, output_follower_.get());
   internal::AddUiRoutes(router_);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/time/time.h"
 #include "api/testing/fake_backend.h"
 #include "nlohmann/json.hpp"
 
@@ -305,6 +306,149 @@ TEST_F(ApiTest, Cors) {
   EXPECT_EQ(Header(strict.Handle(req), "Access-Control-Allow-Origin"), "");
   req.headers = {{"origin", "http://ok.example"}};
   EXPECT_EQ(Header(strict.Handle(req), "Access-Control-Allow-Origin"), "http://ok.example");
+}
+
+TEST_F(ApiTest, TagFilterMatchesTheValueBeforeTheCount) {
+  Put(R"({"name":"a","schedule":"@every 1m","tags":{"role":"web:2","dc":"x"}})");
+  Put(R"({"name":"b","schedule":"@every 1m","tags":{"role":"web"}})");
+  Put(R"({"name":"c","schedule":"@every 1m","tags":{"role":"db"}})");
+  auto names = [&](const std::string& target) {
+    const Response r = Call("GET", target);
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::vector<std::string> out;
+    for (const auto& j : json::parse(r.body)) out.push_back(j["name"]);
+    return out;
+  };
+  EXPECT_EQ(names("/v1/jobs?tags%5Brole%5D=web"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(names("/v1/jobs?tags[role]=web&tags[dc]=x"), std::vector<std::string>{"a"});
+  EXPECT_EQ(names("/v1/jobs?tags[role]=web:2"), std::vector<std::string>{"a"});
+  EXPECT_EQ(names("/v1/jobs?tags[role]=we"), std::vector<std::string>{});
+  EXPECT_EQ(names("/v1/jobs?tags[nope]=web"), std::vector<std::string>{});
+  EXPECT_EQ(Header(Call("GET", "/v1/jobs?tags[role]=db&metadata[k]=v"), "X-Total-Count"), "0");
+}
+
+absl::Time ParseRfc3339(const std::string& text) {
+  absl::Time t;
+  std::string err;
+  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, text, &t, &err)) << text << ": " << err;
+  return t;
+}
+
+TEST_F(ApiTest, JobNextFiresInTheJobsZone) {
+  Put(R"({"name":"ny","schedule":"0 30 2 * * *","timezone":"America/New_York"})");
+  Response r = Call("GET", "/v1/jobs/ny/next");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json body = json::parse(r.body);
+  EXPECT_EQ(body["job"], "ny");
+  EXPECT_EQ(body["timezone"], "America/New_York");
+  EXPECT_FALSE(body.contains("reason"));
+  ASSERT_EQ(body["next"].size(), 5u);
+  for (const auto& t : body["next"]) {
+    const std::string s = t;
+    EXPECT_TRUE(s.find("T02:30:00-05:00") != std::string::npos ||
+                s.find("T02:30:00-04:00") != std::string::npos)
+        << s;
+  }
+  // From now on (the fake's proposals are stamped earlier, so the job's own
+  // `next` is in the past here; tests/api compares the two on a real node).
+  EXPECT_GT(ParseRfc3339(body["next"][0]), absl::Now());
+  EXPECT_LE(ParseRfc3339(body["next"][0]), absl::Now() + absl::Hours(25));
+  EXPECT_LT(ParseRfc3339(body["next"][0]), ParseRfc3339(body["next"][1]));
+  EXPECT_EQ(json::parse(Call("GET", "/v1/jobs/ny/next?count=100").body)["next"].size(), 100u);
+  EXPECT_EQ(json::parse(Call("GET", "/v1/jobs/ny/next?count=1").body)["next"].size(), 1u);
+  for (const char* bad : {"0", "101", "x", "-1"}) {
+    r = Call("GET", std::string("/v1/jobs/ny/next?count=") + bad);
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_NE(r.body.find("count"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(Call("GET", "/v1/jobs/nope/next").status, 404);
+}
+
+TEST_F(ApiTest, JobNextFiresKeepTheEveryPhaseAndSayWhyNone) {
+  Put(R"({"name":"ev","schedule":"@every 90s"})");
+  json body = json::parse(Call("GET", "/v1/jobs/ev/next?count=3").body);
+  EXPECT_EQ(body["timezone"], "UTC");
+  ASSERT_EQ(body["next"].size(), 3u);
+  EXPECT_EQ(ParseRfc3339(body["next"][1]) - ParseRfc3339(body["next"][0]), absl::Seconds(90));
+  EXPECT_EQ(ParseRfc3339(body["next"][2]) - ParseRfc3339(body["next"][1]), absl::Seconds(90));
+  // The phase counts from when the schedule was set (the fake stamps
+  // every proposal with backend_.now).
+  EXPECT_EQ(absl::ToUnixSeconds(ParseRfc3339(body["next"][0])) % 90,
+            absl::ToUnixSeconds(backend_.now) % 90);
+  EXPECT_GT(ParseRfc3339(body["next"][0]), absl::Now());
+
+  ASSERT_EQ(Call("POST", "/v1/jobs/ev/toggle").status, 200);
+  body = json::parse(Call("GET", "/v1/jobs/ev/next").body);
+  EXPECT_EQ(body["next"], json::array());
+  EXPECT_NE(body["reason"].get<std::string>().find("disabled"), std::string::npos);
+  ASSERT_EQ(Call("POST", "/v1/jobs/ev/toggle").status, 200);
+
+  ASSERT_EQ(Call("POST", "/v1/pause").status, 200);
+  body = json::parse(Call("GET", "/v1/jobs/ev/next").body);
+  EXPECT_EQ(body["next"], json::array());
+  EXPECT_NE(body["reason"].get<std::string>().find("paused"), std::string::npos);
+  ASSERT_EQ(Call("POST", "/v1/unpause").status, 200);
+  EXPECT_EQ(json::parse(Call("GET", "/v1/jobs/ev/next").body)["next"].size(), 5u);
+
+  Put(R"({"name":"man","schedule":"@manually"})");
+  body = json::parse(Call("GET", "/v1/jobs/man/next").body);
+  EXPECT_EQ(body["next"], json::array());
+  EXPECT_NE(body["reason"].get<std::string>().find("@manually"), std::string::npos);
+  Put(R"({"name":"child","parent_job":"ev"})");
+  body = json::parse(Call("GET", "/v1/jobs/child/next").body);
+  EXPECT_NE(body["reason"].get<std::string>().find("parent \"ev\""), std::string::npos);
+  // expires_at bounds the list.
+  Put(R"({"name":"exp","schedule":"@every 1s","expires_at":"2001-01-01T00:00:00Z"})");
+  body = json::parse(Call("GET", "/v1/jobs/exp/next").body);
+  EXPECT_EQ(body["next"], json::array());
+  EXPECT_NE(body["reason"].get<std::string>().find("expired at 2001-01-01"), std::string::npos);
+}
+
+TEST_F(ApiTest, ScheduleNextPreviewsAnUnsavedSchedule) {
+  Response r = Call("GET", "/v1/schedule/next?schedule=0+0+9+*+*+*&timezone=Asia/Tokyo&count=2");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json body = json::parse(r.body);
+  EXPECT_EQ(body["timezone"], "Asia/Tokyo");
+  EXPECT_EQ(body["schedule"], "0 0 9 * * *");
+  EXPECT_EQ(body["job"], "");
+  ASSERT_EQ(body["next"].size(), 2u);
+  EXPECT_NE(body["next"][0].get<std::string>().find("T09:00:00+09:00"), std::string::npos);
+  // A TZ= prefix wins over the timezone parameter.
+  body = json::parse(
+      Call("GET", "/v1/schedule/next?schedule=TZ%3DEurope/Paris+0+0+9+*+*+*&timezone=UTC").body);
+  EXPECT_EQ(body["timezone"], "Europe/Paris");
+  // @every counts from now; a past @at has no fire.
+  body = json::parse(Call("GET", "/v1/schedule/next?schedule=@every+10s&count=3").body);
+  ASSERT_EQ(body["next"].size(), 3u);
+  EXPECT_EQ(ParseRfc3339(body["next"][2]) - ParseRfc3339(body["next"][1]), absl::Seconds(10));
+  body = json::parse(Call("GET", "/v1/schedule/next?schedule=@at+2001-01-01T00:00:00Z").body);
+  EXPECT_EQ(body["next"], json::array());
+  EXPECT_TRUE(body.contains("reason"));
+
+  r = Call("GET", "/v1/schedule/next?schedule=61+*+*+*+*+*");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body.rfind("schedule: can't parse job schedule: ", 0), 0u) << r.body;
+  r = Call("GET", "/v1/schedule/next?schedule=@daily&timezone=Mars/Olympus");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, "timezone: unknown time zone \"Mars/Olympus\"");
+  r = Call("GET", "/v1/schedule/next?timezone=UTC");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("schedule"), std::string::npos);
+  r = Call("GET", "/v1/schedule/next?schedule=@daily&count=500");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("count"), std::string::npos);
+}
+
+TEST_F(ApiTest, RaftPeers) {
+  backend_.raft_peers.push_back({"2", "", "127.0.0.1:8301", "standby", false});
+  const Response r = Call("GET", "/v1/raft/peers");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(Header(r, "X-Total-Count"), "2");
+  EXPECT_EQ(json::parse(r.body),
+            json::parse(R"([{"id":"1","name":"node-a","address":"127.0.0.1:8300",
+                             "suffrage":"voter","leader":true},
+                            {"id":"2","name":"","address":"127.0.0.1:8301",
+                             "suffrage":"standby","leader":false}])"));
 }
 
 // docs/openapi.json (served embedded) documents exactly the routes served.

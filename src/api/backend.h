@@ -34,6 +34,15 @@ struct MemberInfo {
   std::uint8_t protocol[6] = {0, 0, 0, 0, 0, 0};  // pmin pmax pcur dmin dmax dcur
 };
 
+// A server of the Raft configuration, as GET /v1/raft/peers shows it.
+struct RaftPeerInfo {
+  std::string id;        // the Raft id, in decimal
+  std::string name;      // node name; "" when gossip does not know the server
+  std::string address;   // Raft address "ip:port"
+  std::string suffrage;  // "voter", "standby" or "spare"
+  bool leader = false;   // the leader as far as this server knows (a hint)
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -86,6 +95,10 @@ class Backend {
 
   // The Raft servers by region, for /v1/leave's answer: region -> names.
   virtual std::map<std::string, std::vector<std::string>> Peers() const = 0;
+  // The Raft configuration as this server knows it (its own copy, also on a
+  // follower), in configuration order, the leader marked by this server's
+  // hint; empty before the cluster formed.
+  virtual std::vector<RaftPeerInfo> RaftPeers() const = 0;
   // Starts a graceful shutdown of this agent (POST /v1/leave); returns at
   // once.
   virtual void Leave() = 0;

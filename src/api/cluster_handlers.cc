@@ -1,6 +1,6 @@
 // The cluster and agent endpoints: /v1 (index), members, leader, isleader,
-// leave, busy, pause/unpause, stats, /health and ckron's /ready and
-// /v1/openapi.json (dkron-spec §1.2, §16).
+// leave, busy, pause/unpause, stats, /health and ckron's /ready,
+// /v1/raft/peers and /v1/openapi.json (dkron-spec §1.2, §16).
 #include <algorithm>
 #include <random>
 
@@ -102,6 +102,23 @@ Response Leave(Backend* b, Request& req) {
   return r;
 }
 
+// ckron: the Raft configuration as this server knows it (a follower
+// answers from its own copy; `leader` is its hint).
+Response RaftPeers(Backend* b, Request& req) {
+  const std::vector<RaftPeerInfo> peers = b->RaftPeers();
+  Json out = Json::array();
+  for (const RaftPeerInfo& p : peers) {
+    out.push_back(Json{{"id", p.id},
+                       {"name", p.name},
+                       {"address", p.address},
+                       {"suffrage", p.suffrage},
+                       {"leader", p.leader}});
+  }
+  Response r = JsonResponse(req, 200, out);
+  r.SetHeader("X-Total-Count", std::to_string(peers.size()));
+  return r;
+}
+
 // Running executions cluster-wide: the replicated state knows every one
 // (with its lease), so no server is asked over the network.
 Response Busy(Backend* b, Request& req) {
@@ -194,6 +211,7 @@ void AddClusterRoutes(Router& router, Backend* b, const ApiOptions& o) {
   router.Add("GET", "/v1/leader", [b](Request& r) { return Leader(b, r); });
   router.Add("GET", "/v1/isleader", [b](Request& r) { return IsLeader(b, r); });
   router.Add("POST", "/v1/leave", [b](Request& r) { return Leave(b, r); });
+  router.Add("GET", "/v1/raft/peers", [b](Request& r) { return RaftPeers(b, r); });
   router.Add("GET", "/v1/busy", [b](Request& r) { return Busy(b, r); });
   router.Add("GET", "/v1/pause", [b](Request& r) { return PauseStatus(b, r); });
   router.Add("POST", "/v1/pause", [b, opts](Request& r) { return SetPaused(b, *opts, r, true); });

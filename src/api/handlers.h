@@ -17,6 +17,8 @@ void AddJobRoutes(Router& router, Backend* backend, const ApiOptions& options);
 void AddExecutionRoutes(Router& router, Backend* backend, const ApiOptions& options);
 void AddClusterRoutes(Router& router, Backend* backend, const ApiOptions& options);
 void AddRestoreRoute(Router& router, Backend* backend, const ApiOptions& options);
+// ckron: upcoming fire times of a job or an unsaved schedule.
+void AddScheduleRoutes(Router& router, Backend* backend);
 // The live streams (SSE); `follower` must outlive the router.
 void AddStreamRoutes(Router& router, Backend* backend, const ApiOptions& options,
                      OutputFollower* follower);

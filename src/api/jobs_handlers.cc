@@ -19,8 +19,9 @@ using JobPtr = std::shared_ptr<const fsm::Job>;
 struct JobFilter {
   std::optional<std::string> q, status, disabled;
   std::map<std::string, std::string> metadata;
+  std::map<std::string, std::string> tags;  // ckron
 
-  bool empty() const { return !q && !status && !disabled && metadata.empty(); }
+  bool empty() const { return !q && !status && !disabled && metadata.empty() && tags.empty(); }
   bool Matches(const fsm::Job& j) const {
     if (q && j.name.find(*q) == std::string::npos && j.displayname.find(*q) == std::string::npos) {
       return false;
@@ -34,7 +35,18 @@ struct JobFilter {
       auto it = j.metadata.find(k);
       if (it == j.metadata.end() || it->second != v) return false;
     }
+    for (const auto& [k, v] : tags) {
+      auto it = j.tags.find(k);
+      if (it == j.tags.end() || !TagValueMatches(it->second, v)) return false;
+    }
     return true;
+  }
+
+  // A job's tag "value[:count]" (dkron-spec §4.2) matches its value, the
+  // part before the first ':' as the dispatcher reads it; the whole text
+  // matches too, so `tags[k]=web:2` finds exactly that.
+  static bool TagValueMatches(const std::string& job_value, const std::string& want) {
+    return job_value == want || job_value.substr(0, job_value.find(':')) == want;
   }
 };
 
@@ -50,6 +62,8 @@ JobFilter FilterOf(const Request& req) {
     // gin's QueryMap: metadata[key]=value
     if (k.size() > 10 && k.rfind("metadata[", 0) == 0 && k.back() == ']') {
       f.metadata[k.substr(9, k.size() - 10)] = v;
+    } else if (k.size() > 6 && k.rfind("tags[", 0) == 0 && k.back() == ']') {
+      f.tags[k.substr(5, k.size() - 6)] = v;  // ckron: tags[key]=value
     }
   }
   return f;

@@ -3,6 +3,8 @@
 // leader's dispatcher, pause is cluster-wide, and /v1/leave stops a server.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "api_harness.h"
 #include "nlohmann/json.hpp"
 
@@ -22,6 +24,28 @@ TEST(ApiClusterTest, FollowersForwardWritesRunsAndPause) {
   EXPECT_EQ(Http(f, "GET", "/v1/isleader").status, 404);
   EXPECT_EQ(json::parse(Http(f, "GET", "/v1/leader").body)["Name"], c.name(leader));
   EXPECT_EQ(json::parse(Http(f, "GET", "/v1/members").body).size(), 3u);
+
+  // ckron: every server lists the Raft configuration from its own copy, the
+  // leader marked.
+  for (int i = 0; i < 3; ++i) {
+    json peers;
+    EXPECT_TRUE(Eventually([&] {
+      const HttpReply p = Http(c.http(i), "GET", "/v1/raft/peers");
+      if (p.status != 200) return false;
+      peers = json::parse(p.body);
+      int leaders = 0;
+      for (const auto& s : peers) leaders += s["leader"] == true;
+      return peers.size() == 3 && leaders == 1;
+    })) << c.name(i)
+        << " " << peers.dump();
+    std::set<std::string> names;
+    for (const auto& s : peers) {
+      names.insert(s["name"].get<std::string>());
+      EXPECT_EQ(s["suffrage"], "voter");
+      EXPECT_EQ(s["leader"], s["name"] == c.name(leader)) << peers.dump();
+    }
+    EXPECT_EQ(names, (std::set<std::string>{c.name(0), c.name(1), c.name(2)}));
+  }
 
   // A write to a follower lands (and every server applies it).
   const json job = {{"name", "fwd"},

@@ -58,6 +58,7 @@ class FakeBackend final : public Backend {
   std::map<std::string, std::vector<std::string>> Peers() const override {
     return {{"global", {"node-a"}}};
   }
+  std::vector<RaftPeerInfo> RaftPeers() const override { return raft_peers; }
   void Leave() override { ++leaves; }
 
   // Records an execution directly (as if the leader committed it).
@@ -77,6 +78,7 @@ class FakeBackend final : public Backend {
   std::optional<std::string> live_output;
   std::vector<MemberInfo> members;
   std::string leader = "node-a";
+  std::vector<RaftPeerInfo> raft_peers = {{"1", "node-a", "127.0.0.1:8300", "voter", true}};
   int leaves = 0;
 
  private:

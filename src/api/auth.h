@@ -13,8 +13,10 @@
 // (/health, /ready, the UI's static files) and every OPTIONS request (CORS
 // preflights carry no credentials). Anything else gets 401 with
 // `WWW-Authenticate: Basic realm="ckron"` and a message; without that
-// header when the request says `X-Requested-With` (the web UI's calls), so
-// that a browser does not raise its own password box over the UI's form.
+// header when the request says `X-Requested-With` (the web UI's calls) or
+// accepts `text/event-stream` (an EventSource, which sends no custom
+// header), so that a browser does not raise its own password box over the
+// UI's form.
 //
 // Cost: checking a secret runs PBKDF2 (slow on purpose), so a verified
 // (kind, name, secret) is remembered for cache_ttl under the SHA-256 of

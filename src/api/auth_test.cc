@@ -87,6 +87,12 @@ TEST_F(AuthTest, TheUisStaticFilesAreOpen_ItsApiCallsAreNot) {
   const Response ui_call = Call("GET", "/v1/jobs", {{"x-requested-with", "ckron-ui"}});
   EXPECT_EQ(ui_call.status, 401);
   EXPECT_EQ(Header(ui_call, "WWW-Authenticate"), "");
+  // Nor for the UI's event streams (EventSource cannot add a header).
+  const Response stream = Call("GET", "/v1/jobs", {{"accept", "text/event-stream"}});
+  EXPECT_EQ(stream.status, 401);
+  EXPECT_EQ(Header(stream, "WWW-Authenticate"), "");
+  EXPECT_NE(Header(Call("GET", "/v1/jobs", {{"accept", "application/json"}}), "WWW-Authenticate"),
+            "");
 }
 
 TEST_F(AuthTest, BasicAuth) {

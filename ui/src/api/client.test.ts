@@ -26,6 +26,31 @@ describe('api client', () => {
     });
   });
 
+  it('sends the tags filter as tags[key]=value', async () => {
+    fetchMock.mockResolvedValue(reply(200, '[]', { 'X-Total-Count': '0' }));
+    await api.jobs({ tags: { role: 'web', dc: 'east' }, metadata: { team: 'ops' } });
+    const url = new URL(fetchMock.mock.calls[0][0], 'http://x');
+    expect(Object.fromEntries(url.searchParams)).toEqual({ 'tags[role]': 'web', 'tags[dc]': 'east', 'metadata[team]': 'ops' });
+  });
+
+  it('asks the server for fire times and the Raft peers', async () => {
+    fetchMock.mockImplementation(async () => reply(200, '{"job":"a","schedule":"@daily","timezone":"UTC","next":[]}'));
+    await api.nextFires('job a', 5);
+    await api.previewSchedule('0 0 9 * * *', 'Asia/Tokyo');
+    expect(fetchMock.mock.calls[0][0]).toBe('/v1/jobs/job%20a/next?count=5');
+    const preview = new URL(fetchMock.mock.calls[1][0], 'http://x');
+    expect(preview.pathname).toBe('/v1/schedule/next');
+    expect(Object.fromEntries(preview.searchParams)).toEqual({ schedule: '0 0 9 * * *', timezone: 'Asia/Tokyo', count: '5' });
+    fetchMock.mockImplementation(async () => reply(200, '[{"id":"1","name":"n","address":"a:1","suffrage":"voter","leader":true}]'));
+    expect((await api.raftPeers())[0].leader).toBe(true);
+    expect(fetchMock.mock.calls[2][0]).toBe('/v1/raft/peers');
+  });
+
+  it('maps the preview\'s errors to the parameter they name', () => {
+    expect(fieldOfError('schedule: can\'t parse job schedule: bad')).toBe('schedule');
+    expect(fieldOfError('timezone: unknown time zone "Mars/Olympus"')).toBe('timezone');
+  });
+
   it('omits empty filters', () => {
     expect(buildUrl('/v1/jobs', { q: '', status: undefined, _start: 0 })).toBe('/v1/jobs?_start=0');
   });

@@ -2,7 +2,7 @@
 // into an ApiError carrying the API's own message (ckron always sends one),
 // adds the stored credentials, and reports 401 so the UI can ask for them.
 
-import type { DayStats, Execution, Job, Member } from './types';
+import type { DayStats, Execution, Job, Member, NextFires, RaftPeer } from './types';
 
 export class ApiError extends Error {
   constructor(
@@ -118,6 +118,7 @@ export interface JobQuery {
   status?: string;
   disabled?: '' | 'true' | 'false';
   metadata?: Record<string, string>;
+  tags?: Record<string, string>;
 }
 
 export const api = {
@@ -132,9 +133,15 @@ export const api = {
       disabled: q.disabled,
     };
     for (const [k, v] of Object.entries(q.metadata ?? {})) query[`metadata[${k}]`] = v;
+    for (const [k, v] of Object.entries(q.tags ?? {})) query[`tags[${k}]`] = v;
     return page<Job>('/v1/jobs', query);
   },
   job: (name: string) => json<Job>('GET', `/v1/jobs/${enc(name)}`),
+  /** The job's next fire times, computed by the server (its zone, DST, @every phase). */
+  nextFires: (name: string, count = 5) => json<NextFires>('GET', `/v1/jobs/${enc(name)}/next`, { count }),
+  /** The next fire times of an unsaved schedule (the form's preview); 400 names schedule/timezone. */
+  previewSchedule: (schedule: string, timezone: string, name = '', count = 5) =>
+    json<NextFires>('GET', '/v1/schedule/next', { schedule, timezone, name, count }),
   saveJob: (job: Job) => json<Job>('POST', '/v1/jobs', undefined, job),
   deleteJob: (name: string) => json<Job>('DELETE', `/v1/jobs/${enc(name)}`),
   runJob: (name: string, force = false) =>
@@ -153,6 +160,7 @@ export const api = {
     json<Execution>('POST', `/v1/jobs/${enc(name)}/executions/${enc(id)}/cancel`),
   busy: () => page<Execution>('/v1/busy'),
   members: () => page<Member>('/v1/members'),
+  raftPeers: () => json<RaftPeer[]>('GET', '/v1/raft/peers'),
   leader: async (): Promise<Member | null> => {
     try {
       return await json<Member>('GET', '/v1/leader');

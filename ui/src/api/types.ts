@@ -61,3 +61,23 @@ export interface DayStats {
   success_count: number;
   failed_count: number;
 }
+
+/** GET /v1/jobs/{job}/next and /v1/schedule/next (ckron). */
+export interface NextFires {
+  job: string;
+  schedule: string;
+  /** The zone the schedule runs in; every time in `next` carries its offset. */
+  timezone: string;
+  next: string[];
+  /** Why `next` holds fewer times than asked (disabled, paused, @manually, ...). */
+  reason?: string;
+}
+
+/** GET /v1/raft/peers (ckron): one server of the Raft configuration. */
+export interface RaftPeer {
+  id: string;
+  name: string;
+  address: string;
+  suffrage: 'voter' | 'standby' | 'spare' | string;
+  leader: boolean;
+}

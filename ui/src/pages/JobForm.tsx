@@ -1,8 +1,10 @@
 import { useEffect, useId, useState, type ReactNode } from 'react';
 import { ApiError, api, fieldOfError } from '../api/client';
-import type { Job } from '../api/types';
+import type { Job, NextFires } from '../api/types';
 import { ErrorBox, Loading } from '../components/common';
+import { FireTimes } from '../components/FireTimes';
 import { KeyValueEditor, fromPairs, toPairs, type Pairs } from '../components/KeyValueEditor';
+import { useDebounced, useNow } from '../lib/hooks';
 import { navigate } from '../lib/router';
 import { describeSchedule } from '../lib/schedule';
 
@@ -78,6 +80,39 @@ export function jobFromForm(f: FormState, original: Job | null): Job {
   };
 }
 
+/** What the schedule preview shows: the server's answer, or its 400 and the field it names. */
+type Preview = { fires: NextFires; error: null } | { fires: null; error: { field: string | null; message: string } } | null;
+
+/**
+ * The next fire times of the schedule being edited, from the server
+ * (GET /v1/schedule/next), asked for once typing pauses; answers to older
+ * inputs are dropped. An older server without the endpoint: no preview.
+ */
+function useSchedulePreview(schedule: string, timezone: string, name: string): Preview {
+  const input = useDebounced(JSON.stringify([schedule.trim(), timezone.trim(), name.trim()]), 400);
+  const [preview, setPreview] = useState<Preview>(null);
+  useEffect(() => {
+    const [s, tz, n] = JSON.parse(input) as [string, string, string];
+    if (!s) {
+      setPreview(null);
+      return;
+    }
+    let current = true;
+    api.previewSchedule(s, tz, n).then(
+      (fires) => current && setPreview({ fires, error: null }),
+      (e: unknown) => {
+        if (!current) return;
+        if (e instanceof ApiError && e.status === 400) setPreview({ fires: null, error: { field: fieldOfError(e.message), message: e.message } });
+        else setPreview(null);
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [input]);
+  return preview;
+}
+
 /** A labelled control with its hint and, when the API blamed it, the error (linked by aria-describedby). */
 function Field({
   label,
@@ -118,6 +153,8 @@ export function JobForm({ name }: { name?: string }) {
   const [loading, setLoading] = useState(editing);
   const [error, setError] = useState<{ field: string | null; message: string } | null>(null);
   const [saving, setSaving] = useState(false);
+  const preview = useSchedulePreview(form.schedule, form.timezone, form.name);
+  const now = useNow();
 
   useEffect(() => {
     if (!editing) return;
@@ -136,7 +173,9 @@ export function JobForm({ name }: { name?: string }) {
   }, [editing, name]);
 
   const set = <K extends keyof FormState>(k: K, v: FormState[K]) => setForm((f) => ({ ...f, [k]: v }));
-  const errorFor = (field: string) => (error && error.field === field ? error.message : undefined);
+  // The submit's error for a field, else the live preview's (schedule, timezone).
+  const errorFor = (field: string) =>
+    error && error.field === field ? error.message : preview?.error?.field === field ? preview.error.message : undefined;
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
@@ -220,6 +259,15 @@ export function JobForm({ name }: { name?: string }) {
             {(p) => <input {...p} value={form.parent_job} onChange={(e) => set('parent_job', e.target.value)} />}
           </Field>
         </div>
+        {preview?.fires && (
+          <section className="schedule-preview" aria-live="polite" aria-label="Schedule preview">
+            <h3>
+              Next fire times
+              {preview.fires.timezone ? ` (${preview.fires.timezone})` : ''}
+            </h3>
+            <FireTimes fires={preview.fires} now={now} label="Next fire times of this schedule" />
+          </section>
+        )}
         <div className="check">
           <input id="job-disabled" type="checkbox" checked={form.disabled} onChange={(e) => set('disabled', e.target.checked)} />
           <label htmlFor="job-disabled">Disabled</label>

@@ -1,8 +1,9 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ApiError, api } from '../api/client';
 import { subscribe, throttle } from '../api/live';
 import type { Execution, Job } from '../api/types';
 import { ErrorBox, ExecutionStatus, Loading, Section, StatusBadge, Time } from '../components/common';
+import { FireTimes } from '../components/FireTimes';
 import { useLoad, useNow } from '../lib/hooks';
 import { Link, navigate } from '../lib/router';
 import { describeSchedule, formatDuration, jobZone, parseTime } from '../lib/schedule';
@@ -125,6 +126,19 @@ export function JobPage({ name }: { name: string }) {
   const [notice, setNotice] = useState('');
   const [busy, setBusy] = useState(false);
   const [open, setOpen] = useState<string | null>(null);
+  // The next 5 fires, from the server (its zones and DST rules); reloaded
+  // when the job changes and once the first of them has passed.
+  const j0 = job.data;
+  const fires = useLoad(() => api.nextFires(name, 5), [name, j0?.next, j0?.schedule, j0?.timezone, j0?.disabled]);
+  const passed = useRef('');
+  const first = fires.data?.next[0];
+  useEffect(() => {
+    const t = parseTime(first);
+    if (first && t && t.getTime() < now.getTime() && passed.current !== first) {
+      passed.current = first;
+      fires.reload();
+    }
+  }, [first, now, fires.reload]);
 
   useEffect(() => {
     const reloadExecs = throttle(execs.reload, 500);
@@ -238,6 +252,10 @@ export function JobPage({ name }: { name: string }) {
           {(!j.tags || Object.keys(j.tags).length === 0) && (
             <p className="warning">This job has no tags: it runs on every alive node of its region.</p>
           )}
+          <Section title="Next fire times">
+            <ErrorBox error={fires.error} title="Could not compute the next fire times" />
+            {fires.data && <FireTimes fires={fires.data} now={now} label={`Next fire times of ${name}`} />}
+          </Section>
           <Section title="Definition">
             <Definition job={j} />
           </Section>

@@ -67,6 +67,14 @@ describe('JobsPage', () => {
     await waitFor(() => expect(last()).toMatchObject({ status: 'failed', disabled: 'true', q: 'back', 'metadata[team]': 'ops' }), { timeout: 3000 });
   });
 
+  it('filters by tags on the server and keeps the filter in the URL', async () => {
+    render(<JobsPage />);
+    await screen.findByText('job-000');
+    fireEvent.change(screen.getByLabelText('Tags'), { target: { value: 'role=web, dc=east' } });
+    await waitFor(() => expect(last()).toMatchObject({ 'tags[role]': 'web', 'tags[dc]': 'east', _start: '0' }), { timeout: 3000 });
+    await waitFor(() => expect(new URLSearchParams(window.location.search).get('tags')).toBe('role=web, dc=east'));
+  });
+
   it('shows the API message when listing fails', async () => {
     fetchMock.mockImplementation(async () => new Response('query parameter _start must be a non-negative integer', { status: 400 }));
     render(<JobsPage />);
@@ -91,12 +99,12 @@ describe('JobsPage URL state', () => {
   it('starts from the view in the URL and keeps the URL in step', async () => {
     const fetchMock = vi.fn(async (_url: string) => new Response('[]', { status: 200, headers: { 'X-Total-Count': '100' } }));
     vi.stubGlobal('fetch', fetchMock);
-    window.history.replaceState(null, '', '/ui/jobs?status=failed&sort=next&order=DESC&page=3');
+    window.history.replaceState(null, '', '/ui/jobs?status=failed&tags=role%3Dweb&sort=next&order=DESC&page=3');
     render(<JobsPage />);
     await waitFor(() => expect(fetchMock).toHaveBeenCalled());
     const url = new URL(fetchMock.mock.calls[0][0], 'http://x');
-    expect(Object.fromEntries(url.searchParams)).toMatchObject({ status: 'failed', _sort: 'next', _order: 'DESC', _start: '50', _end: '75' });
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({ status: 'failed', 'tags[role]': 'web', _sort: 'next', _order: 'DESC', _start: '50', _end: '75' });
     fireEvent.click(await screen.findByRole('button', { name: 'Previous' }));
-    await waitFor(() => expect(window.location.search).toBe('?status=failed&sort=next&order=DESC&page=2'));
+    await waitFor(() => expect(window.location.search).toBe('?status=failed&tags=role%3Dweb&sort=next&order=DESC&page=2'));
   });
 });

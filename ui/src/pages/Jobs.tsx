@@ -19,7 +19,10 @@ const COLUMNS: Array<{ key: string; label: string; sortable: boolean }> = [
   { key: 'success_count', label: 'Runs ok / failed', sortable: true },
 ];
 
-/** "team=ops, env=prod" → {team: "ops", env: "prod"}; pairs without "=" are ignored. */
+/**
+ * "team=ops, env=prod" → {team: "ops", env: "prod"}; pairs without "=" are
+ * ignored. Used for the metadata and the tags filters.
+ */
 export function parseMetadataFilter(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const part of text.split(',')) {
@@ -37,11 +40,13 @@ export function JobsPage() {
   const [status, setStatus] = useState(initial.get('status') ?? '');
   const [disabled, setDisabled] = useState<'' | 'true' | 'false'>((initial.get('disabled') as 'true' | 'false' | null) ?? '');
   const [metadata, setMetadata] = useState(initial.get('metadata') ?? '');
+  const [tags, setTags] = useState(initial.get('tags') ?? '');
   const [sort, setSort] = useState(initial.get('sort') ?? 'name');
   const [order, setOrder] = useState<'ASC' | 'DESC'>(initial.get('order') === 'DESC' ? 'DESC' : 'ASC');
   const [page, setPage] = useState(Math.max(0, Number(initial.get('page') ?? 1) - 1 || 0));
   const q = useDebounced(search, 250);
   const md = useDebounced(metadata, 400);
+  const tg = useDebounced(tags, 400);
   const now = useNow();
 
   const query: JobQuery = useMemo(
@@ -54,27 +59,29 @@ export function JobsPage() {
       status,
       disabled,
       metadata: parseMetadataFilter(md),
+      tags: parseMetadataFilter(tg),
     }),
-    [page, sort, order, q, status, disabled, md],
+    [page, sort, order, q, status, disabled, md, tg],
   );
   const jobs = useLoad(() => api.jobs(query), [query]);
   const mounted = useRef(false);
   useEffect(() => {
     if (mounted.current) setPage(0);
     mounted.current = true;
-  }, [q, status, disabled, md]);
+  }, [q, status, disabled, md, tg]);
   useEffect(() => {
     const p = new URLSearchParams();
     if (q) p.set('q', q);
     if (status) p.set('status', status);
     if (disabled) p.set('disabled', disabled);
     if (md) p.set('metadata', md);
+    if (tg) p.set('tags', tg);
     if (sort !== 'name') p.set('sort', sort);
     if (order !== 'ASC') p.set('order', order);
     if (page > 0) p.set('page', String(page + 1));
     const qs = p.toString();
     window.history.replaceState(null, '', `${BASE}/jobs${qs ? `?${qs}` : ''}`);
-  }, [q, status, disabled, md, sort, order, page]);
+  }, [q, status, disabled, md, tg, sort, order, page]);
 
   // Job changes anywhere refresh the visible page, at most once a second.
   useEffect(() => {
@@ -130,6 +137,10 @@ export function JobsPage() {
         <label>
           Metadata
           <input value={metadata} placeholder="team=ops, env=prod" onChange={(e) => setMetadata(e.target.value)} />
+        </label>
+        <label>
+          Tags
+          <input value={tags} placeholder="role=web, dc=east" title="A job tag value:count matches its value" onChange={(e) => setTags(e.target.value)} />
         </label>
       </form>
       <ErrorBox error={jobs.error} title="Could not list jobs" />

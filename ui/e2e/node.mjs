@@ -1,6 +1,6 @@
 // Starts one real `ckron agent --server` for the browser tests and the
 // benchmark: free ports, a temporary data directory, stopped by its PID.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,8 +17,12 @@ export function freePort() {
   });
 }
 
-/** Starts the node and waits until it knows a leader (GET /ready is 200). */
-export async function startNode(bin, name = 'ui-e2e') {
+/**
+ * Starts the node and waits until it knows a leader (GET /ready is 200; it
+ * stays open with auth on). `extraArgs` go after the usual flags (e.g.
+ * ['--auth-users', 'alice:<hash>']).
+ */
+export async function startNode(bin, name = 'ui-e2e', extraArgs = []) {
   const dir = mkdtempSync(join(tmpdir(), 'ckron-ui-'));
   const [gossip, rpc, raft, http] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const logPath = join(dir, 'node.log');
@@ -27,7 +31,7 @@ export async function startNode(bin, name = 'ui-e2e') {
     bin,
     ['agent', '--server', '--node-name', name, '--bind-addr', `127.0.0.1:${gossip}`, '--rpc-port', String(rpc),
       '--raft-port', String(raft), '--http-addr', `127.0.0.1:${http}`, '--data-dir', join(dir, 'data'),
-      '--profile', 'local', '--bootstrap-expect', '1'],
+      '--profile', 'local', '--bootstrap-expect', '1', ...extraArgs],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout.pipe(log);
@@ -65,4 +69,9 @@ export async function startNode(bin, name = 'ui-e2e') {
   const tail = node.logTail();
   await node.stop();
   throw new Error(`the node never became ready:\n${tail}`);
+}
+
+/** `ckron hash-secret` of `secret` at the lowest cost it accepts (tests only). */
+export function hashSecret(bin, secret) {
+  return execFileSync(bin, ['hash-secret', '--iterations', '1000'], { input: `${secret}\n` }).toString().trim();
 }

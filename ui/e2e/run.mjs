@@ -1,6 +1,8 @@
 // End-to-end test of the embedded UI: starts a real `ckron agent --server`
 // (one node, temp data dir, free ports), drives Debian's Chromium headless
-// through playwright-core, and saves a screenshot of every screen.
+// through playwright-core, and saves a screenshot of every screen; then the
+// same with auth on against a second node (e2e/auth.mjs). CKRON_E2E_ONLY=auth
+// runs only that one.
 //
 //   node e2e/run.mjs <ckron binary> <artifacts dir>
 //
@@ -13,6 +15,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import { authScenario } from './auth.mjs';
 import { freePort, startNode } from './node.mjs';
 
 const [bin, artifactsArg] = process.argv.slice(2);
@@ -32,7 +35,7 @@ const node = await startNode(bin);
 let base = node.base;
 
 // Dev only (CKRON_UI_DIST): serve a vite build at /ui/, proxy the rest to the node.
-async function serveDist(distDir) {
+async function serveDist(distDir, nodePort) {
   const { createServer: createHttp, request } = await import('node:http');
   const port = await freePort();
   const types = { html: 'text/html', js: 'text/javascript', css: 'text/css', svg: 'image/svg+xml' };
@@ -45,7 +48,7 @@ async function serveDist(distDir) {
       res.end(readFileSync(file));
       return;
     }
-    const up = request({ host: '127.0.0.1', port: node.http, path: req.url, method: req.method, headers: req.headers }, (r) => {
+    const up = request({ host: '127.0.0.1', port: nodePort, path: req.url, method: req.method, headers: req.headers }, (r) => {
       res.writeHead(r.statusCode, r.headers);
       r.pipe(res);
     });
@@ -84,9 +87,22 @@ async function step(name, fn) {
 }
 
 const WAIT = { timeout: 20000 };
+const uiBase = (n) => (process.env.CKRON_UI_DIST ? serveDist(resolve(process.env.CKRON_UI_DIST), n.http) : n.base);
+const only = process.env.CKRON_E2E_ONLY ?? '';
 try {
-  if (process.env.CKRON_UI_DIST) base = await serveDist(resolve(process.env.CKRON_UI_DIST));
+  base = await uiBase(node);
   browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu'] });
+  if (only !== 'auth') await mainScenario();
+  await authScenario({ bin, browser, step, artifacts, wait: WAIT, uiBase, setPage: (p) => (currentPage = p) });
+  console.log(`screenshots in ${artifacts}`);
+} catch {
+  failed = true;
+} finally {
+  await cleanup();
+}
+process.exit(failed ? 1 : 0);
+
+async function mainScenario() {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   currentPage = page;
@@ -108,11 +124,12 @@ try {
     await shot('dashboard');
   });
 
-  await step('cluster page lists the member and the leader', async () => {
+  await step('cluster page lists the member, the leader and the Raft peers', async () => {
     await page.getByRole('link', { name: 'Cluster' }).click();
     await heading('Cluster');
     await page.getByRole('cell', { name: /ui-e2e/ }).first().waitFor(WAIT);
     await page.getByText('alive').first().waitFor(WAIT);
+    await page.getByRole('table', { name: 'Raft peers' }).getByRole('row', { name: /ui-e2e.*leader/ }).waitFor(WAIT);
     await shot('cluster');
   });
 
@@ -141,6 +158,10 @@ try {
     await heading(/e2e-job/);
     await page.getByText('every 1h').first().waitFor(WAIT);
     await page.getByText(/This job has no tags/).waitFor(WAIT);
+    const fires = page.getByRole('list', { name: 'Next fire times of e2e-job' });
+    await fires.getByText(/ · in \d+ (min|h)$/).first().waitFor(WAIT);
+    const n = await fires.getByRole('listitem').count();
+    if (n !== 5) throw new Error(`${n} next fire times`);
     await shot('job');
   });
 
@@ -222,10 +243,5 @@ try {
   await step('no uncaught errors in the page', async () => {
     if (consoleErrors.length) throw new Error(consoleErrors.join('\n'));
   });
-  console.log(`screenshots in ${artifacts}`);
-} catch {
-  failed = true;
-} finally {
-  await cleanup();
+  await context.close();
 }
-process.exit(failed ? 1 : 0);

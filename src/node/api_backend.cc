@@ -2,6 +2,7 @@
 
 #include "absl/time/clock.h"
 #include "node/version.h"
+#include "raft/types.h"
 #include "replica/replicated_state.h"
 #include "rpc/agent_runner_client.h"
 
@@ -143,6 +144,26 @@ std::map<std::string, std::vector<std::string>> ServerApiBackend::Peers() const 
     names.push_back(server ? server->name : s.address);
   }
   return {{v_.region, std::move(names)}};
+}
+
+std::vector<api::RaftPeerInfo> ServerApiBackend::RaftPeers() const {
+  const auto leader = v_.raft->Leader();
+  const bool self_leads = v_.raft->IsLeader();
+  std::vector<api::RaftPeerInfo> out;
+  for (const raft::Server& s : v_.raft->Configuration()) {
+    api::RaftPeerInfo p;
+    p.id = std::to_string(s.id.value());
+    if (s.id == v_.raft->id()) {
+      p.name = v_.node_name;
+    } else if (const auto server = v_.directory->FindServer(s.id)) {
+      p.name = server->name;
+    }
+    p.address = s.address;
+    p.suffrage = std::string(raft::RoleName(s.role));
+    p.leader = s.id == v_.raft->id() ? self_leads : (leader && leader->id == s.id);
+    out.push_back(std::move(p));
+  }
+  return out;
 }
 
 void ServerApiBackend::Leave() {

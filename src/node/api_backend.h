@@ -61,6 +61,7 @@ class ServerApiBackend final : public api::Backend {
   bool IsLeader() const override;
   std::optional<std::string> LeaderName() const override;
   std::map<std::string, std::vector<std::string>> Peers() const override;
+  std::vector<api::RaftPeerInfo> RaftPeers() const override;
   void Leave() override;
 
  private:

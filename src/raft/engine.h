@@ -119,6 +119,12 @@ class Engine final : public ResultRouter {
   std::uint64_t commands_proposed() const { return commands_proposed_; }
   const FsmAdapter& adapter() const { return adapter_; }
 
+  // Publishes libraft's state (term, leader, indexes, configuration) to the
+  // board the accessors read. Tick() does this every loop iteration; Node
+  // calls it once right after raft_start so that Start() returns with the
+  // configuration loaded from disk already visible.
+  void Refresh() { Observe(); }
+
   // ResultRouter (called by the adapter during apply).
   std::vector<std::string>* SlotsFor(LogIndex index, Term term, std::size_t count) override;
 

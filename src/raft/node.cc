@@ -413,6 +413,7 @@ Status Node::Impl::OpenInstance(const std::optional<std::vector<Server>>& bootst
     return Status::Unavailable("raft start: " + why);
   }
   in.open = true;
+  engine_.Refresh();  // raft_start loaded the log: make its configuration readable now
   Log()->info("raft node {} serving at {} (data {}, election {} ms, heartbeat {} ms, pre-vote {})",
               options_.id.value(), address, raft_dir_.string(), t.election.count(),
               t.heartbeat.count(), options_.pre_vote);

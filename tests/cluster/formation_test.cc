@@ -87,11 +87,9 @@ TEST(ClusterFormation, RestartedServerDoesNotBootstrapAgain) {
   ASSERT_TRUE(c.Start(2, {c.gossip_addr(0)}).ok()) << c.Log(2);
   EXPECT_TRUE(Eventually([&] { return c.HasVoters(0, {"n0", "n1", "n2"}); })) << c.Describe();
   EXPECT_TRUE(Eventually([&] { return c.GetJob(2, "before-restart").ok(); }));
-  // It bootstrapped once, before the crash, and never again. (Whether it
-  // says "already a member" at start is not asserted: in about half the
-  // runs its Raft configuration is still empty right after the restart and
-  // formation finds it a moment later -- under investigation, see
-  // docs/raft.md "Known issues".)
+  // It loaded its Raft configuration from disk, so it knew at start that it
+  // is a member; it bootstrapped once, before the crash, and never again.
+  EXPECT_NE(c.Log(2).find("already a member of a Raft cluster"), std::string::npos) << c.Log(2);
   const std::string log = c.FullLog(2);
   std::size_t bootstraps = 0;
   for (std::size_t at = log.find("raft: bootstrapping the cluster"); at != std::string::npos;

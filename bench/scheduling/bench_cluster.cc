@@ -68,12 +68,15 @@ BenchCluster::~BenchCluster() {
 Status BenchCluster::Start(int servers, int agents) {
   servers_ = servers;
   std::set<std::string> names;
+  // CKRON_BENCH_LOG_LEVEL=debug gives the dispatcher's per-burst timings.
+  const char* level = std::getenv("CKRON_BENCH_LOG_LEVEL");
+  const std::string log_level = level != nullptr && *level != '\0' ? level : "warn";
   for (int k = 0; k < servers + agents; ++k) {
     const std::string name = "n" + std::to_string(k);
     const bool server = k < servers;
     cluster_.Add({.server = server,
                   .bootstrap_expect = server ? servers : 0,
-                  .extra_args = {"--tag", "bench=" + name, "--log-level", "warn"}});
+                  .extra_args = {"--tag", "bench=" + name, "--log-level", log_level}});
     if (server) names.insert(name);
   }
   for (int k = 0; k < servers + agents; ++k) {

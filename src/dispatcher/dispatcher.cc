@@ -212,10 +212,16 @@ void Dispatcher::Turn() {
   if (rescan) ScanState();
   for (Message& m : batch) Handle(m);
   const absl::Time t = clock_->Now();
+  std::size_t fired = 0;
   while (!timers_.empty() && timers_.top().at <= t) {
     Timer timer = timers_.top();
     timers_.pop();
     FireTimer(timer);
+    ++fired;
+  }
+  if (batch.size() + fired >= 16) {  // a burst: how long one turn takes
+    Log()->debug("dispatcher: turn of {} message(s) and {} timer(s) took {}", batch.size(), fired,
+                 absl::FormatDuration(clock_->Now() - t));
   }
 }
 

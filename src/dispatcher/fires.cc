@@ -52,6 +52,11 @@ void Dispatcher::OnFires(std::vector<scheduler::FireIntent> fires) {
   const std::optional<Term> term = CurrentTerm();
   if (!term || !proposer_->Leads(*term)) return;
   const std::vector<Candidate> alive = AliveMembers();
+  const absl::Time began = clock_->Now();
+  if (!fires.empty()) {
+    Log()->debug("dispatcher: {} fire(s) due, the first scheduled {} ago", fires.size(),
+                 absl::FormatDuration(began - fires.front().scheduled));
+  }
 
   // One read of the state for the whole batch.
   std::vector<fsm::RecordFire> records;
@@ -137,13 +142,17 @@ void Dispatcher::OnFires(std::vector<scheduler::FireIntent> fires) {
     batches_.push_back(std::move(batch));
     return;
   }
+  int rounds = 0;
   for (;;) {
     {
       std::unique_lock lock(batch->mu);
       batch->settled.wait(lock, [&] { return batch->remaining == 0; });
     }
+    ++rounds;
     if (!NextRound(batch)) break;
   }
+  Log()->debug("dispatcher: {} fire(s) recorded in {} round(s), {}", batch->records.size(), rounds,
+               absl::FormatDuration(clock_->Now() - began));
 }
 
 namespace {

@@ -2,8 +2,8 @@
 // a second real node started with `auth-users` (the hash made by the real
 // `ckron hash-secret`). The UI's files load without credentials; its first
 // API call gets 401 and the sign-in dialog; a wrong password is refused
-// with the server's message; the right one shows the dashboard; then the
-// jobs list (tag filter), a job's next fire times, the form's live preview
+// with the server's message; the right one shows the dashboard, whose
+// live event stream is read with the basic credentials; then the jobs list (tag filter), a job's next fire times, the form's live preview
 // and the cluster's Raft peers all work with the stored credentials.
 import { join } from 'node:path';
 import { hashSecret, startNode } from './node.mjs';
@@ -26,6 +26,12 @@ export async function authScenario({ bin, browser, step, artifacts, wait, uiBase
     setPage(page);
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
+    // Answers to the event stream: with basic auth the UI reads it with
+    // fetch() and the Authorization header (EventSource cannot send one).
+    const streams = [];
+    page.on('response', (r) => {
+      if (new URL(r.url()).pathname === '/v1/events') streams.push({ status: r.status(), type: r.headers()['content-type'] ?? '' });
+    });
     const shot = (name) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
     const heading = (text) => page.getByRole('heading', { level: 1, name: text }).waitFor(wait);
     const dialog = page.getByRole('dialog', { name: 'Sign in to ckron' });
@@ -75,6 +81,14 @@ export async function authScenario({ bin, browser, step, artifacts, wait, uiBase
       await heading('Dashboard');
       await page.locator('.tile', { hasText: 'Leader' }).getByText(NODE).waitFor(wait);
       await shot('auth-dashboard');
+    });
+
+    await step('auth on: live updates stream with basic credentials', async () => {
+      const deadline = Date.now() + (wait.timeout ?? 15000);
+      while (!streams.some((r) => r.status === 200) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const ok = streams.find((r) => r.status === 200);
+      if (!ok) throw new Error(`no 200 answer to /v1/events after sign-in: ${JSON.stringify(streams)}`);
+      if (!ok.type.startsWith('text/event-stream')) throw new Error(`/v1/events answered ${ok.type}`);
     });
 
     await step('auth on: the jobs page lists and filters by tag', async () => {

@@ -1,9 +1,13 @@
 // Live updates from the API's Server-Sent Events, with a slow refresh as
 // the fallback when the stream is not served (404: an older server) or
 // cannot be opened: never faster than every 5 s, and only while the page
-// is visible, so an open tab never becomes a polling storm.
+// is visible, so an open tab never becomes a polling storm. Without
+// credentials or with a token the browser's EventSource reads the stream
+// (the token as ?access_token=); with basic auth it is read with fetch(),
+// which can send the Authorization header (sse_fetch.ts).
 
-import { buildUrl, loadCredentials, type Query } from './client';
+import { authorizationHeader, buildUrl, loadCredentials, type Query } from './client';
+import { openFetchStream } from './sse_fetch';
 
 export const FALLBACK_REFRESH_MS = 5000;
 
@@ -20,10 +24,23 @@ export function streamUrl(path: string, query?: Query): string {
   return buildUrl(path, { ...query, access_token: c?.kind === 'token' ? c.token : undefined });
 }
 
+/** Calls the handler named by the event with its data (parsed JSON, else the raw text). */
+function deliver(opts: LiveOptions, name: string, raw: string): void {
+  const handler = opts.events[name];
+  if (!handler) return;
+  let data: unknown = raw;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    /* keep the raw text */
+  }
+  handler(data);
+}
+
 /** Opens the stream; returns the function that closes it (and its fallback). */
 export function subscribe(path: string, query: Query | undefined, opts: LiveOptions): () => void {
   let timer: ReturnType<typeof setInterval> | null = null;
-  let source: EventSource | null = null;
+  let close: (() => void) | null = null;
   const fallback = () => {
     if (timer || !opts.refresh) return;
     const refresh = opts.refresh;
@@ -32,30 +49,29 @@ export function subscribe(path: string, query: Query | undefined, opts: LiveOpti
       if (typeof document === 'undefined' || document.visibilityState === 'visible') refresh();
     }, FALLBACK_REFRESH_MS);
   };
-  if (typeof EventSource === 'undefined') {
+  const creds = loadCredentials();
+  if (creds?.kind === 'basic' && typeof fetch !== 'undefined' && typeof ReadableStream !== 'undefined') {
+    close = openFetchStream(buildUrl(path, query), {
+      headers: { Authorization: authorizationHeader(creds) ?? '', 'X-Requested-With': 'ckron-ui' },
+      onEvent: (e) => deliver(opts, e.event, e.data),
+      onRefused: fallback,
+    });
+  } else if (typeof EventSource === 'undefined') {
     fallback();
   } else {
-    source = new EventSource(streamUrl(path, query));
-    for (const [name, handler] of Object.entries(opts.events)) {
-      source.addEventListener(name, (e) => {
-        const raw = (e as MessageEvent<string>).data;
-        let data: unknown = raw;
-        try {
-          data = JSON.parse(raw);
-        } catch {
-          /* keep the raw text */
-        }
-        handler(data);
-      });
+    const source = new EventSource(streamUrl(path, query));
+    for (const name of Object.keys(opts.events)) {
+      source.addEventListener(name, (e) => deliver(opts, name, (e as MessageEvent<string>).data));
     }
     source.onerror = () => {
       // CLOSED: the server refused the stream (404, 401, not SSE) and the
       // browser will not retry; CONNECTING: it reconnects by itself.
-      if (source?.readyState === EventSource.CLOSED) fallback();
+      if (source.readyState === EventSource.CLOSED) fallback();
     };
+    close = () => source.close();
   }
   return () => {
-    source?.close();
+    close?.();
     if (timer) clearInterval(timer);
   };
 }

@@ -10,9 +10,11 @@
 #include <array>
 #include <cstdio>
 #include <memory>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "api_harness.h"
+#include "shared_cluster_test.h"
 
 namespace ckron::testing {
 namespace {
@@ -32,15 +34,6 @@ ShellRun Shell(const std::string& command) {
   const int w = pclose(p);
   r.status = WIFEXITED(w) ? WEXITSTATUS(w) : -1;
   return r;
-}
-
-// `ckron hash-secret` of `secret`, at the minimum cost (tests only).
-std::string HashSecret(const std::string& secret) {
-  ShellRun r =
-      Shell("printf '%s\\n' '" + secret + "' | " + CKRON_BIN + " hash-secret --iterations 1000");
-  EXPECT_EQ(r.status, 0) << r.out;
-  while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
-  return r.out;
 }
 
 std::map<std::string, std::string> BasicAuth(const std::string& user, const std::string& pw) {
@@ -73,26 +66,17 @@ TEST(AuthOff, ApiIsOpen) {
   EXPECT_EQ(Http(open.http(0), "POST", "/v1/pause").status, 200);
 }
 
-class AuthOnTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    cluster_ = new ApiCluster(1, {"--auth-users", "alice:" + HashSecret("wonder-land"),
-                                  "--auth-tokens", "ci:" + HashSecret("tok-123")});
-    const Status s = cluster_->Start();
-    if (!s.ok()) failed_start_ = s.ToString();
+class AuthOnTest : public SharedApiClusterTest<AuthOnTest> {
+ public:
+  static std::unique_ptr<ApiCluster> MakeCluster() {
+    return std::make_unique<ApiCluster>(
+        1, std::vector<std::string>{"--auth-users", "alice:" + HashSecret("wonder-land"),
+                                    "--auth-tokens", "ci:" + HashSecret("tok-123")});
   }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-  void SetUp() override { ASSERT_TRUE(failed_start_.empty()) << failed_start_; }
-  static const std::string& addr() { return cluster_->http(0); }
 
-  static ApiCluster* cluster_;
-  static std::string failed_start_;
+ protected:
+  static const std::string& addr() { return cluster_->http(0); }
 };
-ApiCluster* AuthOnTest::cluster_ = nullptr;
-std::string AuthOnTest::failed_start_;
 
 TEST_F(AuthOnTest, WithoutCredentials401WithChallenge) {
   for (const auto& [method, target] :

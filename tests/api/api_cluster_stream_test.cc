@@ -11,10 +11,13 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <memory>
+#include <vector>
 
 #include "api_harness.h"
 #include "curl_client.h"
 #include "nlohmann/json.hpp"
+#include "shared_cluster_test.h"
 
 namespace ckron::testing {
 namespace {
@@ -23,33 +26,14 @@ using nlohmann::json;
 
 constexpr char kToken[] = "stream-test-token";
 
-// `ckron hash-secret` of `secret`, at the minimum cost (tests only).
-std::string HashSecret(const std::string& secret) {
-  const std::string command =
-      "printf '%s\\n' '" + secret + "' | " + CKRON_BIN + " hash-secret --iterations 1000 2>&1";
-  std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  if (p == nullptr) return out;
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  EXPECT_EQ(pclose(p), 0) << out;
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  return out;
-}
+class ClusterStreamTest : public SharedApiClusterTest<ClusterStreamTest> {
+ public:
+  static std::unique_ptr<ApiCluster> MakeCluster() {
+    return std::make_unique<ApiCluster>(
+        3, std::vector<std::string>{"--auth-tokens", "test:" + HashSecret(kToken)});
+  }
 
-class ClusterStreamTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    cluster_ = new ApiCluster(3, {"--auth-tokens", "test:" + HashSecret(kToken)});
-    if (const Status s = cluster_->Start(); !s.ok()) failed_start_ = s.ToString();
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-  void SetUp() override { ASSERT_TRUE(failed_start_.empty()) << failed_start_; }
-
   static HttpReply Call(int node, const std::string& method, const std::string& target,
                         const std::string& body = "") {
     return Http(cluster_->http(node), method, target, body,
@@ -76,13 +60,7 @@ class ClusterStreamTest : public ::testing::Test {
     });
     return leader;
   }
-
-  static ApiCluster* cluster_;
-  static std::string failed_start_;
 };
-
-ApiCluster* ClusterStreamTest::cluster_ = nullptr;
-std::string ClusterStreamTest::failed_start_;
 
 TEST_F(ClusterStreamTest, AFollowersOutputStreamFollowsTheRunLive) {
   const int leader = WaitForLeader();

@@ -1,9 +1,11 @@
 #include "api_harness.h"
 
+#include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cstdio>
 #include <fstream>
 
 namespace ckron::testing {
@@ -177,6 +179,20 @@ std::string ApiCluster::Describe() const {
   std::string out;
   for (int i = 0; i < size(); ++i) out += "----- " + name(i) + " -----\n" + Log(i) + "\n";
   return out;
+}
+
+std::string HashSecret(const std::string& secret) {
+  const std::string command =
+      "printf '%s\\n' '" + secret + "' | " + CKRON_BIN + " hash-secret --iterations 1000 2>&1";
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  if (p == nullptr) return "hash-secret failed: popen";
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  const int rc = pclose(p);
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return rc == 0 ? out : "hash-secret failed: " + out;
 }
 
 }  // namespace ckron::testing

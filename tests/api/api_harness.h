@@ -44,6 +44,11 @@ std::string RawExchange(const std::string& hostport, const std::string& bytes,
 
 bool Eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 30s);
 
+// `ckron hash-secret` run on `secret` (1,000 iterations: fast, for tests);
+// on failure the command's output prefixed with "hash-secret failed: ", so
+// a server given it refuses to start and says why.
+std::string HashSecret(const std::string& secret);
+
 // N servers started with --bootstrap-expect N, each with its HTTP API on a
 // free port; Start() returns once every server's /ready says it knows a
 // leader.

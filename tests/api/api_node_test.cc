@@ -6,30 +6,22 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <vector>
 
 #include "api_harness.h"
 #include "nlohmann/json.hpp"
+#include "shared_cluster_test.h"
 
 namespace ckron::testing {
 namespace {
 
 using nlohmann::json;
 
-class ApiNodeTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    cluster_ = new ApiCluster(1);
-    const Status s = cluster_->Start();
-    if (!s.ok()) {
-      failed_start_ = s.ToString();
-    }
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-  void SetUp() override { ASSERT_TRUE(failed_start_.empty()) << failed_start_; }
+class ApiNodeTest : public SharedApiClusterTest<ApiNodeTest> {
+ public:
+  static std::unique_ptr<ApiCluster> MakeCluster() { return std::make_unique<ApiCluster>(1); }
 
+ protected:
   static HttpReply Get(const std::string& target) { return Http(addr(), "GET", target); }
   static HttpReply Post(const std::string& target, const std::string& body = "") {
     return Http(addr(), "POST", target, body);
@@ -58,13 +50,7 @@ class ApiNodeTest : public ::testing::Test {
     });
     return list;
   }
-
-  static ApiCluster* cluster_;
-  static std::string failed_start_;
 };
-
-ApiCluster* ApiNodeTest::cluster_ = nullptr;
-std::string ApiNodeTest::failed_start_;
 
 TEST_F(ApiNodeTest, HealthReadyAndCommonHeaders) {
   const HttpReply r = Http(addr(), "GET", "/health", "", {{"Origin", "http://ui.example"}});

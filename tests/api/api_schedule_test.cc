@@ -5,28 +5,24 @@
 // their 400s.
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <vector>
+
 #include "absl/time/time.h"
 #include "api_harness.h"
 #include "nlohmann/json.hpp"
+#include "shared_cluster_test.h"
 
 namespace ckron::testing {
 namespace {
 
 using nlohmann::json;
 
-class ApiScheduleTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    cluster_ = new ApiCluster(1);
-    const Status s = cluster_->Start();
-    if (!s.ok()) failed_start_ = s.ToString();
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-  void SetUp() override { ASSERT_TRUE(failed_start_.empty()) << failed_start_; }
+class ApiScheduleTest : public SharedApiClusterTest<ApiScheduleTest> {
+ public:
+  static std::unique_ptr<ApiCluster> MakeCluster() { return std::make_unique<ApiCluster>(1); }
 
+ protected:
   static HttpReply Get(const std::string& target) { return Http(addr(), "GET", target); }
   static HttpReply Post(const std::string& target, const std::string& body = "") {
     return Http(addr(), "POST", target, body);
@@ -42,13 +38,7 @@ class ApiScheduleTest : public ::testing::Test {
     EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, text.get<std::string>(), &t, &err)) << err;
     return t;
   }
-
-  static ApiCluster* cluster_;
-  static std::string failed_start_;
 };
-
-ApiCluster* ApiScheduleTest::cluster_ = nullptr;
-std::string ApiScheduleTest::failed_start_;
 
 TEST_F(ApiScheduleTest, JobNextInTheJobsZone) {
   Put({{"name", "tokyo"}, {"schedule", "0 0 9 * * *"}, {"timezone", "Asia/Tokyo"}});

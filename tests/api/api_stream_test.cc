@@ -7,29 +7,24 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 
 #include "api_harness.h"
 #include "curl_client.h"
 #include "nlohmann/json.hpp"
 #include "raft/testing/test_env.h"
+#include "shared_cluster_test.h"
 
 namespace ckron::testing {
 namespace {
 
 using nlohmann::json;
 
-class ApiStreamTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    cluster_ = new ApiCluster(1);
-    if (const Status s = cluster_->Start(); !s.ok()) failed_start_ = s.ToString();
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-  void SetUp() override { ASSERT_TRUE(failed_start_.empty()) << failed_start_; }
+class ApiStreamTest : public SharedApiClusterTest<ApiStreamTest> {
+ public:
+  static std::unique_ptr<ApiCluster> MakeCluster() { return std::make_unique<ApiCluster>(1); }
 
+ protected:
   static const std::string& addr() { return cluster_->http(0); }
   static std::string Url(const std::string& target) { return "http://" + addr() + target; }
   static json ShellJob(const std::string& name, const std::string& command) {
@@ -67,13 +62,7 @@ class ApiStreamTest : public ::testing::Test {
     });
     return id;
   }
-
-  static ApiCluster* cluster_;
-  static std::string failed_start_;
 };
-
-ApiCluster* ApiStreamTest::cluster_ = nullptr;
-std::string ApiStreamTest::failed_start_;
 
 TEST_F(ApiStreamTest, JobChangesArriveInOrderAsTheRestApiShowsThem) {
   auto s = Open("/v1/events?job=life");

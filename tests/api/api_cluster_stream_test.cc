@@ -49,6 +49,25 @@ class ClusterStreamTest : public SharedApiClusterTest<ClusterStreamTest> {
     EXPECT_EQ(s->status(), 200);
     return s;
   }
+  // Creates `job` through `node`, runs it, and returns its execution id once
+  // `node` lists it ("" if it never does).
+  static std::string CreateAndRun(int node, const json& job) {
+    const std::string name = job["name"];
+    EXPECT_EQ(Call(node, "POST", "/v1/jobs", job.dump()).status, 201);
+    EXPECT_EQ(Call(node, "POST", "/v1/jobs/" + name + "/run").status, 200);
+    std::string id;
+    Eventually(
+        [&] {
+          const HttpReply r = Call(node, "GET", "/v1/jobs/" + name + "/executions");
+          if (r.status != 200) return false;
+          const json list = json::parse(r.body);
+          if (!list.is_array() || list.empty()) return false;
+          id = list.back()["id"];
+          return true;
+        },
+        10s);
+    return id;
+  }
   // The index of the leader once one leads, or -1.
   static int WaitForLeader() {
     int leader = -1;
@@ -73,19 +92,8 @@ TEST_F(ClusterStreamTest, AFollowersOutputStreamFollowsTheRunLive) {
                     {"executor_config",
                      {{"command", "for i in 1 2 3 4 5 6 7 8 9 10; do echo line$i; sleep 0.2; done"},
                       {"shell", "true"}}}};
-  ASSERT_EQ(Call(follower, "POST", "/v1/jobs", job.dump()).status, 201);
-  ASSERT_EQ(Call(follower, "POST", "/v1/jobs/ticker/run").status, 200);
-  std::string id;
-  ASSERT_TRUE(Eventually(
-      [&] {
-        const HttpReply r = Call(follower, "GET", "/v1/jobs/ticker/executions");
-        if (r.status != 200) return false;
-        const json list = json::parse(r.body);
-        if (!list.is_array() || list.empty()) return false;
-        id = list.back()["id"];
-        return true;
-      },
-      10s));
+  const std::string id = CreateAndRun(follower, job);
+  ASSERT_FALSE(id.empty()) << "the run never showed up";
 
   auto s = Open(follower, "/v1/jobs/ticker/executions/" + id + "/output");
   const int done = s->WaitForEvent("done", 0, 30s);
@@ -187,19 +195,8 @@ TEST_F(ClusterStreamFailoverTest, AFollowersStreamEndsWithTheStoredOutputWhenThe
       {"tags", {{"port", port}}},
       {"executor_config",
        {{"command", "for i in $(seq 1 20); do echo line$i; sleep 0.2; done"}, {"shell", "true"}}}};
-  ASSERT_EQ(Call(follower, "POST", "/v1/jobs", job.dump()).status, 201);
-  ASSERT_EQ(Call(follower, "POST", "/v1/jobs/longer/run").status, 200);
-  std::string id;
-  ASSERT_TRUE(Eventually(
-      [&] {
-        const HttpReply r = Call(follower, "GET", "/v1/jobs/longer/executions");
-        if (r.status != 200) return false;
-        const json list = json::parse(r.body);
-        if (!list.is_array() || list.empty()) return false;
-        id = list.back()["id"];
-        return true;
-      },
-      10s));
+  const std::string id = CreateAndRun(follower, job);
+  ASSERT_FALSE(id.empty()) << "the run never showed up";
   auto s = Open(follower, "/v1/jobs/longer/executions/" + id + "/output");
   ASSERT_GE(s->WaitForEvent("output", 0, 10s), 0) << "no live output before the kill";
   cluster_->Kill(leader);

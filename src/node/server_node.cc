@@ -45,6 +45,9 @@ class RaftView final : public rpc::LocalRaft {
   std::future<Result<raft::Applied>> Propose(std::string command) override {
     return node_->Propose(std::move(command));
   }
+  void ProposeAsync(std::string command, std::function<void(Result<raft::Applied>)> done) override {
+    node_->ProposeAsync(std::move(command), std::move(done));
+  }
   std::future<Status> RemoveServer(RaftId id) override { return node_->RemoveServer(id); }
 
  private:

@@ -163,7 +163,7 @@ Status Engine::MapRaftError(int rv, std::string_view what) const {
 
 void Engine::FailStaged(const Status& status) {
   const std::size_t n = staged_.size();
-  for (Proposal& p : staged_) p.promise.set_value(status);
+  for (Proposal& p : staged_) p.Complete(status);
   staged_.clear();
   queue_->Release(n);
 }
@@ -215,7 +215,7 @@ void Engine::Pump() {
       inflight_.erase(index);
       raft_free(base);
       const Status st = MapRaftError(rv, "propose");
-      for (Proposal& p : b->proposals) p.promise.set_value(st);
+      for (Proposal& p : b->proposals) p.Complete(st);
       delete b;
       if (rv == RAFT_NOTLEADER) return FailStaged(st);
       continue;
@@ -246,7 +246,7 @@ void Engine::ApplyDone(struct raft_apply* req, int status, void* result) {
   if (status == 0) {
     CKRON_CHECK(result == &b->results && b->results.size() == b->proposals.size());
     for (std::size_t i = 0; i < b->proposals.size(); ++i) {
-      b->proposals[i].promise.set_value(Applied{b->index, std::move(b->results[i])});
+      b->proposals[i].Complete(Applied{b->index, std::move(b->results[i])});
     }
   } else {
     std::string why;
@@ -260,7 +260,7 @@ void Engine::ApplyDone(struct raft_apply* req, int status, void* result) {
             " failed after it was appended: " + raft_strerror(status);
     }
     const Status st = Status::OutcomeUnknown(why);
-    for (Proposal& p : b->proposals) p.promise.set_value(st);
+    for (Proposal& p : b->proposals) p.Complete(st);
   }
   delete b;
 }

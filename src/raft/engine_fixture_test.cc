@@ -112,11 +112,13 @@ class EngineFixtureTest : public ::testing::Test {
   }
 
   std::future<Result<Applied>> Propose(TestServer& s, std::string command) {
+    auto promise = std::make_shared<std::promise<Result<Applied>>>();
+    auto f = promise->get_future();
     Proposal p;
     p.command = std::move(command);
-    auto f = p.promise.get_future();
+    p.done = [promise](Result<Applied> r) { promise->set_value(std::move(r)); };
     const Status st = s.queue.Push(p);
-    if (!st.ok()) p.promise.set_value(st);
+    if (!st.ok()) p.Complete(st);
     return f;
   }
 

@@ -19,9 +19,19 @@
 
 namespace ckron::raft::internal {
 
+// What a proposal's submitter is told, exactly once (Node::ProposeAsync).
+using ProposalDone = std::function<void(Result<Applied>)>;
+
 struct Proposal {
   std::string command;
-  std::promise<Result<Applied>> promise;
+  ProposalDone done;  // never empty once pushed
+  // Completes the proposal (calls `done` once; later calls do nothing).
+  void Complete(Result<Applied> result) {
+    if (!done) return;
+    ProposalDone d = std::move(done);
+    done = nullptr;
+    d(std::move(result));
+  }
 };
 
 class InboundQueue {
@@ -31,7 +41,7 @@ class InboundQueue {
   InboundQueue(std::size_t capacity, std::function<void()> wake);
 
   // Queues a proposal. On error `p` is left untouched (the caller completes
-  // its promise): kResourceExhausted if `capacity` proposals are outstanding
+  // it): kResourceExhausted if `capacity` proposals are outstanding
   // (pushed and not yet Released), kCancelled after Close.
   Status Push(Proposal& p);
 

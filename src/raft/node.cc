@@ -120,7 +120,7 @@ class Node::Impl {
   Status Start();
   void Stop();
 
-  std::future<Result<Applied>> Propose(std::string command);
+  void ProposeAsync(std::string command, internal::ProposalDone done);
   std::future<Status> PostOp(std::function<void(internal::Engine&, std::promise<Status>)> op);
 
   std::vector<Server> Configuration() const { return engine_.Configuration(); }
@@ -261,18 +261,17 @@ Status Node::Impl::Bootstrap(std::vector<Server> servers) {
   return f.get();
 }
 
-std::future<Result<Applied>> Node::Impl::Propose(std::string command) {
+void Node::Impl::ProposeAsync(std::string command, internal::ProposalDone done) {
   internal::Proposal p;
-  std::future<Result<Applied>> f = p.promise.get_future();
+  p.done = std::move(done);
   if (command.size() > options_.max_command_bytes) {
-    p.promise.set_value(Status::InvalidArgument("command of " + std::to_string(command.size()) +
-                                                " bytes exceeds max_command_bytes " +
-                                                std::to_string(options_.max_command_bytes)));
-    return f;
+    p.Complete(Status::InvalidArgument("command of " + std::to_string(command.size()) +
+                                       " bytes exceeds max_command_bytes " +
+                                       std::to_string(options_.max_command_bytes)));
+    return;
   }
   p.command = std::move(command);
-  if (Status st = queue_.Push(p); !st.ok()) p.promise.set_value(st);
-  return f;
+  if (Status st = queue_.Push(p); !st.ok()) p.Complete(st);
 }
 
 std::future<Status> Node::Impl::PostOp(
@@ -559,7 +558,15 @@ void Node::Stop() {
 }
 
 std::future<Result<Applied>> Node::Propose(std::string command) {
-  return impl_->Propose(std::move(command));
+  auto promise = std::make_shared<std::promise<Result<Applied>>>();
+  std::future<Result<Applied>> f = promise->get_future();
+  impl_->ProposeAsync(std::move(command),
+                      [promise](Result<Applied> r) { promise->set_value(std::move(r)); });
+  return f;
+}
+
+void Node::ProposeAsync(std::string command, std::function<void(Result<Applied>)> done) {
+  impl_->ProposeAsync(std::move(command), std::move(done));
 }
 
 std::future<Status> Node::Barrier() {

@@ -103,6 +103,14 @@ class Node {
   // machine's result once the command is applied locally. Never blocks.
   std::future<Result<Applied>> Propose(std::string command);
 
+  // Propose with a completion callback instead of a future: `done` is called
+  // exactly once with what the future would hold (the same outcomes), on the
+  // raft loop thread once the command is applied or fails there, or on the
+  // calling thread before this returns when it is refused at once (too
+  // large, queue full, node not running). `done` must not block and must
+  // not wait for the loop: it delays every other proposal. Never blocks.
+  void ProposeAsync(std::string command, std::function<void(Result<Applied>)> done);
+
   // Completes once every entry committed before the call is applied on this
   // node (appends a barrier entry; leader only). Used by the leader loop
   // before it reads state to schedule. kNotLeader if not (or no longer)

@@ -6,6 +6,7 @@
 #ifndef CKRON_RPC_CLUSTER_VIEW_H_
 #define CKRON_RPC_CLUSTER_VIEW_H_
 
+#include <functional>
 #include <future>
 #include <optional>
 #include <string>
@@ -33,6 +34,13 @@ class LocalRaft {
   virtual std::vector<raft::Server> Configuration() const = 0;
   virtual raft::NodeInfo Info() const = 0;
   virtual std::future<Result<raft::Applied>> Propose(std::string command) = 0;
+  // Propose with a completion callback (raft::Node::ProposeAsync): `done`
+  // runs once, on the raft loop thread or, when refused at once, on the
+  // caller's; it must not block. The default waits for Propose's future on
+  // the caller's thread: only for fakes that answer at once.
+  virtual void ProposeAsync(std::string command, std::function<void(Result<raft::Applied>)> done) {
+    done(Propose(std::move(command)).get());
+  }
   virtual std::future<Status> RemoveServer(RaftId id) = 0;
 };
 

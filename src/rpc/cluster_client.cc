@@ -2,6 +2,9 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
+#include <future>
+
 #include "ckron/v1/cluster.grpc.pb.h"
 #include "fsm/codec.h"
 #include "rpc/status_codec.h"
@@ -53,16 +56,19 @@ std::shared_ptr<grpc::Channel> ClusterClient::Channel(const std::string& address
   return ch;
 }
 
-Result<raft::Applied> ClusterClient::Propose(const std::string& address, std::string command,
-                                             bool forwarded, absl::Time deadline) {
-  auto stub = ckron::v1::Cluster::NewStub(Channel(address));
+namespace {
+
+// One asynchronous unary call: what must live until its callback ran.
+template <typename Request, typename Response>
+struct AsyncCall {
+  std::unique_ptr<ckron::v1::Cluster::Stub> stub;
   grpc::ClientContext ctx;
-  SetDeadline(ctx, deadline);
-  ckron::v1::ProposeRequest req;
-  req.set_command(std::move(command));
-  req.set_forwarded(forwarded);
-  ckron::v1::ProposeResponse resp;
-  const grpc::Status s = stub->Propose(&ctx, req, &resp);
+  Request req;
+  Response resp;
+};
+
+Result<raft::Applied> ProposeResult(const grpc::Status& s, ckron::v1::ProposeResponse& resp,
+                                    const std::string& address) {
   if (s.ok()) return raft::Applied{LogIndex(resp.index()), std::move(*resp.mutable_outcome())};
   if (FromRemote(s) || s.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
     return FromGrpc(s, address);
@@ -72,15 +78,9 @@ Result<raft::Applied> ClusterClient::Propose(const std::string& address, std::st
                                 "); it may or may not have been applied");
 }
 
-Result<std::vector<Result<raft::Applied>>> ClusterClient::ProposeBatch(
-    const std::string& address, std::vector<std::string> commands, absl::Time deadline) {
-  auto stub = ckron::v1::Cluster::NewStub(Channel(address));
-  grpc::ClientContext ctx;
-  SetDeadline(ctx, deadline);
-  ckron::v1::ProposeBatchRequest req;
-  for (std::string& c : commands) req.add_commands(std::move(c));
-  ckron::v1::ProposeBatchResponse resp;
-  const grpc::Status s = stub->ProposeBatch(&ctx, req, &resp);
+Result<std::vector<Result<raft::Applied>>> ProposeBatchResult(const grpc::Status& s,
+                                                              ckron::v1::ProposeBatchResponse& resp,
+                                                              const std::string& address) {
   if (!s.ok()) {
     if (FromRemote(s) || s.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
       return FromGrpc(s, address);
@@ -95,6 +95,63 @@ Result<std::vector<Result<raft::Applied>>> ClusterClient::ProposeBatch(
     out.push_back(ProposeResultFromProto(r, address));
   }
   return out;
+}
+
+// Waits for an asynchronous call's callback (the synchronous forms).
+template <typename T>
+T Wait(const std::function<void(std::function<void(T)>)>& start) {
+  std::promise<T> p;
+  std::future<T> f = p.get_future();
+  start([&p](T r) { p.set_value(std::move(r)); });
+  return f.get();
+}
+
+}  // namespace
+
+void ClusterClient::ProposeAsync(const std::string& address, std::string command, bool forwarded,
+                                 absl::Time deadline,
+                                 std::function<void(Result<raft::Applied>)> done) {
+  using Call = AsyncCall<ckron::v1::ProposeRequest, ckron::v1::ProposeResponse>;
+  auto call = std::make_shared<Call>();
+  call->stub = ckron::v1::Cluster::NewStub(Channel(address));
+  SetDeadline(call->ctx, deadline);
+  call->req.set_command(std::move(command));
+  call->req.set_forwarded(forwarded);
+  Call* c = call.get();
+  c->stub->async()->Propose(&c->ctx, &c->req, &c->resp,
+                            [call = std::move(call), address, done = std::move(done)](
+                                grpc::Status s) { done(ProposeResult(s, call->resp, address)); });
+}
+
+void ClusterClient::ProposeBatchAsync(
+    const std::string& address, std::vector<std::string> commands, absl::Time deadline,
+    std::function<void(Result<std::vector<Result<raft::Applied>>>)> done) {
+  using Call = AsyncCall<ckron::v1::ProposeBatchRequest, ckron::v1::ProposeBatchResponse>;
+  auto call = std::make_shared<Call>();
+  call->stub = ckron::v1::Cluster::NewStub(Channel(address));
+  SetDeadline(call->ctx, deadline);
+  for (std::string& c : commands) call->req.add_commands(std::move(c));
+  Call* c = call.get();
+  c->stub->async()->ProposeBatch(
+      &c->ctx, &c->req, &c->resp,
+      [call = std::move(call), address, done = std::move(done)](grpc::Status s) {
+        done(ProposeBatchResult(s, call->resp, address));
+      });
+}
+
+Result<raft::Applied> ClusterClient::Propose(const std::string& address, std::string command,
+                                             bool forwarded, absl::Time deadline) {
+  return Wait<Result<raft::Applied>>([&](std::function<void(Result<raft::Applied>)> done) {
+    ProposeAsync(address, std::move(command), forwarded, deadline, std::move(done));
+  });
+}
+
+Result<std::vector<Result<raft::Applied>>> ClusterClient::ProposeBatch(
+    const std::string& address, std::vector<std::string> commands, absl::Time deadline) {
+  using R = Result<std::vector<Result<raft::Applied>>>;
+  return Wait<R>([&](std::function<void(R)> done) {
+    ProposeBatchAsync(address, std::move(commands), deadline, std::move(done));
+  });
 }
 
 Result<fsm::Job> ClusterClient::GetJob(const std::string& address, const std::string& name,

@@ -15,6 +15,7 @@
 #ifndef CKRON_RPC_CLUSTER_CLIENT_H_
 #define CKRON_RPC_CLUSTER_CLIENT_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -69,6 +70,15 @@ class ClusterClient {
   Result<std::vector<Result<raft::Applied>>> ProposeBatch(const std::string& address,
                                                           std::vector<std::string> commands,
                                                           absl::Time deadline);
+  // The same without blocking (gRPC's callback API): `done` gets what the
+  // blocking form would return, exactly once, on a gRPC callback thread (or
+  // on the caller's before returning, when gRPC fails the call at once). It
+  // must not block.
+  void ProposeAsync(const std::string& address, std::string command, bool forwarded,
+                    absl::Time deadline, std::function<void(Result<raft::Applied>)> done);
+  void ProposeBatchAsync(const std::string& address, std::vector<std::string> commands,
+                         absl::Time deadline,
+                         std::function<void(Result<std::vector<Result<raft::Applied>>>)> done);
   // kNotFound when the server has no such job.
   Result<fsm::Job> GetJob(const std::string& address, const std::string& name, absl::Time deadline);
   Result<JobPage> ListJobs(const std::string& address, const std::string& start_after,

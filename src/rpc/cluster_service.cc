@@ -59,31 +59,35 @@ grpc::Status ClusterService::Propose(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status ClusterService::ProposeBatch(grpc::ServerContext* context,
-                                          const ckron::v1::ProposeBatchRequest* request,
-                                          ckron::v1::ProposeBatchResponse* response) {
+grpc::ServerUnaryReactor* ClusterService::ProposeBatch(
+    grpc::CallbackServerContext* context, const ckron::v1::ProposeBatchRequest* request,
+    ckron::v1::ProposeBatchResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (request->commands_size() > options_.max_batch_commands) {
-    return ToGrpc(Status::InvalidArgument(std::to_string(request->commands_size()) +
-                                          " commands in one batch (at most " +
-                                          std::to_string(options_.max_batch_commands) + ")"));
+    reactor->Finish(ToGrpc(Status::InvalidArgument(
+        std::to_string(request->commands_size()) + " commands in one batch (at most " +
+        std::to_string(options_.max_batch_commands) + ")")));
+    return reactor;
   }
-  const absl::Time deadline =
-      std::min(absl::FromChrono(context->deadline()), absl::Now() + options_.max_propose_wait);
+  // No deadline here: Raft answers every command (the caller's deadline
+  // ends its wait on its side: an unknown outcome there).
   std::vector<std::string> commands(request->commands().begin(), request->commands().end());
-  const std::vector<Result<raft::Applied>> results =
-      leader_client_->ProposeLocalBatch(std::move(commands), deadline);
-  for (const Result<raft::Applied>& r : results) {
-    ckron::v1::ProposeResult* out = response->add_results();
-    if (r.ok()) {
-      out->set_outcome(r->result);
-      out->set_index(r->index.value());
-    } else {
-      out->set_code(static_cast<std::uint32_t>(r.status().code()));
-      out->set_message(r.status().message());
-      out->set_leader_hint(r.status().leader_hint());
-    }
-  }
-  return grpc::Status::OK;
+  leader_client_->ProposeLocalBatchAsync(
+      std::move(commands), [reactor, response](std::vector<Result<raft::Applied>> results) {
+        for (Result<raft::Applied>& r : results) {
+          ckron::v1::ProposeResult* out = response->add_results();
+          if (r.ok()) {
+            out->set_outcome(std::move(r->result));
+            out->set_index(r->index.value());
+          } else {
+            out->set_code(static_cast<std::uint32_t>(r.status().code()));
+            out->set_message(r.status().message());
+            out->set_leader_hint(r.status().leader_hint());
+          }
+        }
+        reactor->Finish(grpc::Status::OK);
+      });
+  return reactor;
 }
 
 grpc::Status ClusterService::RunJob(grpc::ServerContext* context,

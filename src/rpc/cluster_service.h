@@ -4,9 +4,11 @@
 // of the replicated state (GetJob, ListJobs, ListExecutions) and of Raft progress
 // (GetStatus). Handlers are thin: decode, one call, encode.
 //
-// Thread safety: handlers run on gRPC threads. Propose and ProposeBatch
-// block their gRPC thread until the commands are applied or the deadline
-// passes (at most ClusterServiceOptions::max_propose_wait).
+// Thread safety: handlers run on gRPC threads. Propose blocks its gRPC
+// thread until the command is applied or the deadline passes (at most
+// ClusterServiceOptions::max_propose_wait). ProposeBatch -- what followers
+// forward API writes in -- holds no thread: it is a callback-API method
+// answered from Raft's apply callback.
 #ifndef CKRON_RPC_CLUSTER_SERVICE_H_
 #define CKRON_RPC_CLUSTER_SERVICE_H_
 
@@ -61,7 +63,8 @@ struct ClusterServiceOptions {
       live_output;
 };
 
-class ClusterService final : public ckron::v1::Cluster::Service {
+class ClusterService final
+    : public ckron::v1::Cluster::WithCallbackMethod_ProposeBatch<ckron::v1::Cluster::Service> {
  public:
   // Every pointer must outlive the service.
   ClusterService(ClusterServiceOptions options, LeaderClient* leader_client, LocalRaft* raft,
@@ -69,9 +72,9 @@ class ClusterService final : public ckron::v1::Cluster::Service {
 
   grpc::Status Propose(grpc::ServerContext* context, const ckron::v1::ProposeRequest* request,
                        ckron::v1::ProposeResponse* response) override;
-  grpc::Status ProposeBatch(grpc::ServerContext* context,
-                            const ckron::v1::ProposeBatchRequest* request,
-                            ckron::v1::ProposeBatchResponse* response) override;
+  grpc::ServerUnaryReactor* ProposeBatch(grpc::CallbackServerContext* context,
+                                         const ckron::v1::ProposeBatchRequest* request,
+                                         ckron::v1::ProposeBatchResponse* response) override;
   grpc::Status GetJob(grpc::ServerContext* context, const ckron::v1::GetJobRequest* request,
                       ckron::v1::GetJobResponse* response) override;
   grpc::Status ListJobs(grpc::ServerContext* context, const ckron::v1::ListJobsRequest* request,

@@ -28,12 +28,22 @@
 // apply the command a second time; commands are idempotent), so an OK
 // answer means "applied at least once".
 //
-// Thread safety: safe for concurrent use; each call blocks its caller until
-// it has an answer or the deadline passes.
+// ProposeAsync is the same without a waiting thread: attempts complete in
+// Raft's apply callback (on the leader) or gRPC's (when forwarding), and the
+// backoff between attempts and the deadline are timers (one timer thread
+// per LeaderClient), so a write in flight costs no thread at all.
+//
+// Thread safety: safe for concurrent use; Propose, ProposeLocal* and
+// CallLeader block their caller until they have an answer or the deadline
+// passes.
 #ifndef CKRON_RPC_LEADER_CLIENT_H_
 #define CKRON_RPC_LEADER_CLIENT_H_
 
+#include <condition_variable>
+#include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -43,6 +53,7 @@
 #include "rpc/cluster_client.h"
 #include "rpc/cluster_view.h"
 #include "rpc/proposal_batcher.h"
+#include "rpc/timer_queue.h"
 
 namespace ckron::rpc {
 
@@ -62,20 +73,37 @@ class LeaderClient {
   // The views and the client must outlive this object.
   LeaderClient(LocalRaft* raft, const ServerDirectory* directory, ClusterClient* client,
                LeaderClientOptions options = {});
+  // Waits for the attempts in flight (Raft applies, forwarded calls; each
+  // bounded by its deadline) to come back. Proposals waiting between
+  // attempts are dropped without an answer.
+  ~LeaderClient();
+  LeaderClient(const LeaderClient&) = delete;
+  LeaderClient& operator=(const LeaderClient&) = delete;
 
   // Proposes on the leader wherever it is, retrying until `deadline`.
   Result<raft::Applied> Propose(std::string command, absl::Time deadline);
+
+  // Propose without blocking: `done` gets Propose's answer exactly once (at
+  // the latest at `deadline`: kOutcomeUnknown if an attempt is then still
+  // out), on whichever thread completes it -- the raft loop, a gRPC
+  // callback thread, this client's timer thread, or the caller's before
+  // this returns. `done` must be short and must not block.
+  using ProposeDone = std::function<void(Result<raft::Applied>)>;
+  void ProposeAsync(std::string command, absl::Time deadline, ProposeDone done);
 
   // Proposes on this server only (a forwarded request): kNotLeader, with the
   // leader's Raft address as hint, when it does not lead. Waits until
   // `deadline` for the apply; kOutcomeUnknown if it did not come by then.
   Result<raft::Applied> ProposeLocal(std::string command, absl::Time deadline);
 
-  // ProposeLocal for several commands at once (a forwarded batch): all are
-  // queued to Raft before any is awaited, so they share log entries. One
-  // result per command, in order, each as ProposeLocal's.
-  std::vector<Result<raft::Applied>> ProposeLocalBatch(std::vector<std::string> commands,
-                                                       absl::Time deadline);
+  // ProposeLocal for several commands at once (a forwarded batch), without
+  // blocking: all are queued to Raft at once, so they share log entries.
+  // `done` gets one result per command, in order, each as ProposeLocal's
+  // (but with no deadline of its own: Raft answers each, at the latest when
+  // leadership is lost or the node stops), on the raft loop thread or on
+  // the caller's before this returns. It must not block.
+  void ProposeLocalBatchAsync(std::vector<std::string> commands,
+                              std::function<void(std::vector<Result<raft::Applied>>)> done);
 
   // Calls the leader wherever it is: `here` when this server leads, else
   // `there` with the leader's gRPC address ("host:port"). Retries on
@@ -88,14 +116,27 @@ class LeaderClient {
                     absl::Time deadline);
 
  private:
-  // One attempt; never waits past `deadline`.
-  Result<raft::Applied> Attempt(const std::string& command, absl::Time deadline);
+  struct Op;
+  // Starts the op's next attempt (locally or forwarded); its result goes to
+  // OnResult.
+  void StartAttempt(const std::shared_ptr<Op>& op);
+  void OnResult(const std::shared_ptr<Op>& op, std::uint64_t attempt, Result<raft::Applied> r);
+  void OnDeadline(const std::shared_ptr<Op>& op);
+  // An attempt came back (for the destructor's wait).
+  void AttemptBack();
 
   LocalRaft* const raft_;
   const ServerDirectory* const directory_;
   const LeaderClientOptions options_;
   // Forwards to the leader; concurrent forwards share calls.
   ProposalBatcher forwarder_;
+
+  std::mutex mu_;
+  std::condition_variable attempts_back_;
+  int attempts_out_ = 0;   // guarded by mu_: attempts whose callback has not run
+  bool stopping_ = false;  // guarded by mu_: the destructor runs; no new attempts
+  // Backoff and deadline timers. Last: destroyed (its thread joined) first.
+  TimerQueue timers_;
 };
 
 }  // namespace ckron::rpc

@@ -7,6 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -197,6 +200,98 @@ TEST(LeaderClient, RefusalsThatRetryingCannotFixReturnAtOnce) {
   auto r = a.leader_client.Propose("cmd", Soon());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(a.raft.proposals(), 1);
+}
+
+// A leading Raft whose applies the test completes (ProposeAsync callbacks).
+class HeldRaft final : public LocalRaft {
+ public:
+  RaftId id() const override { return RaftId(1); }
+  bool IsLeader() const override { return true; }
+  std::optional<raft::LeaderInfo> Leader() const override {
+    return raft::LeaderInfo{RaftId(1), "local"};
+  }
+  std::vector<raft::Server> Configuration() const override { return {}; }
+  raft::NodeInfo Info() const override { return {}; }
+  std::future<Result<raft::Applied>> Propose(std::string) override {
+    ADD_FAILURE() << "the asynchronous path must not use the future";
+    return {};
+  }
+  void ProposeAsync(std::string command, std::function<void(Result<raft::Applied>)> done) override {
+    std::lock_guard lock(mu);
+    held.emplace_back(std::move(command), std::move(done));
+    cv.notify_all();
+  }
+  std::future<Status> RemoveServer(RaftId) override { return {}; }
+  // Waits (bounded) for `n` held proposals.
+  bool WaitHeld(std::size_t n) {
+    std::unique_lock lock(mu);
+    return cv.wait_for(lock, std::chrono::seconds(30), [&] { return held.size() >= n; });
+  }
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::pair<std::string, std::function<void(Result<raft::Applied>)>>> held;
+};
+
+// Collects ProposeAsync answers.
+struct Answers {
+  void Add(Result<raft::Applied> r) {
+    std::lock_guard lock(mu);
+    got.push_back(std::move(r));
+    cv.notify_all();
+  }
+  bool Wait(std::size_t n) {
+    std::unique_lock lock(mu);
+    return cv.wait_for(lock, std::chrono::seconds(30), [&] { return got.size() >= n; });
+  }
+  std::size_t size() {
+    std::lock_guard lock(mu);
+    return got.size();
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<Result<raft::Applied>> got;
+};
+
+TEST(LeaderClient, ProposeAsyncIsAnsweredFromTheApplyCallback) {
+  HeldRaft raft;
+  FakeDirectory directory;
+  ClusterClient client;
+  LeaderClient lc(&raft, &directory, &client);
+  Answers answers;
+  for (int i = 0; i < 3; ++i) {
+    lc.ProposeAsync("c" + std::to_string(i), Soon(),
+                    [&](Result<raft::Applied> r) { answers.Add(std::move(r)); });
+  }
+  // All three are out at once and none is answered: no thread waits.
+  ASSERT_TRUE(raft.WaitHeld(3));
+  EXPECT_EQ(answers.size(), 0u);
+  std::thread apply([&] {
+    std::lock_guard lock(raft.mu);
+    for (std::size_t i = 0; i < raft.held.size(); ++i) {
+      raft.held[i].second(raft::Applied{LogIndex(i + 1), "ok:" + raft.held[i].first});
+    }
+  });
+  apply.join();
+  ASSERT_TRUE(answers.Wait(3));
+  for (const auto& r : answers.got) ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(answers.got[2]->result, "ok:c2");
+}
+
+TEST(LeaderClient, ProposeAsyncNotAppliedByTheDeadlineIsUnknownAndAnsweredOnce) {
+  HeldRaft raft;
+  FakeDirectory directory;
+  ClusterClient client;
+  LeaderClient lc(&raft, &directory, &client);
+  Answers answers;
+  lc.ProposeAsync("c", absl::Now() + absl::Milliseconds(50),
+                  [&](Result<raft::Applied> r) { answers.Add(std::move(r)); });
+  ASSERT_TRUE(answers.Wait(1));  // the deadline timer answered
+  EXPECT_EQ(answers.got[0].status().code(), StatusCode::kOutcomeUnknown)
+      << answers.got[0].status().ToString();
+  ASSERT_TRUE(raft.WaitHeld(1));
+  raft.held[0].second(raft::Applied{LogIndex(1), "late"});  // applied after all
+  EXPECT_EQ(answers.size(), 1u);
 }
 
 TEST(LeaderClient, AnUnreachableLeaderMayHaveReceivedIt) {

@@ -6,27 +6,34 @@
 // (raft/engine.h), so they also share one append and fsync.
 //
 // How a batch forms (no timer, no added latency): each caller queues its
-// command; while fewer than max_inflight_batches calls are out, a caller
-// takes the oldest queued commands for the front command's address (up to
-// max_batch_commands commands and max_batch_bytes bytes, at least one) and
-// sends them itself. Callers that arrive while the calls are out queue up
-// and leave in the next batch. So a lone writer sends at once, and under
-// load batches grow with the round trip.
+// command and returns; while fewer than max_inflight_batches calls are out,
+// the oldest queued commands for the front command's address (up to
+// max_batch_commands commands and max_batch_bytes bytes, at least one) are
+// sent in one call, on the thread that queued them or on the thread that
+// completed the previous call. Commands that arrive while the calls are out
+// queue up and leave in the next batch. So a lone writer sends at once, and
+// under load batches grow with the round trip. No thread waits for a call:
+// SendBatch is asynchronous (gRPC's callback API in production).
 //
-// Outcomes, per caller (each caller gets exactly its own command's result):
+// Outcomes, per caller (each caller gets exactly its own command's result,
+// exactly once):
 //   the command's own result from SendBatch (OK or its error), or
 //   the whole call's error when SendBatch fails as a whole, or
-//   kOutcomeUnknown  the call answered with a different number of results,
-//                    or the caller's deadline passed while its command was
-//                    out (the leader may still apply it),
+//   kOutcomeUnknown  the call answered with a different number of results
+//                    (the leader may have applied any of them),
 //   kUnavailable     the caller's deadline passed before its command was
 //                    sent: nothing happened.
-// Ordering: a caller blocks until its command's outcome, so one caller's
-// commands reach the leader in the order it proposed them; commands of a
-// batch are sent in queue order.
+// A sent command's outcome comes when its call completes, which SendBatch
+// bounds by the latest deadline of the batch's commands; callers needing
+// their own, earlier bound keep a timer (LeaderClient does).
+// Ordering: commands of a batch are sent in queue order; a caller that waits
+// for each outcome before proposing again has its commands reach the leader
+// in order.
 //
-// Thread safety: safe for concurrent use; Propose blocks its caller, who may
-// meanwhile carry other callers' commands.
+// Thread safety: safe for concurrent use. `done` callbacks run on the thread
+// that completes the call (a gRPC callback thread), or on the caller's
+// thread before ProposeAsync returns when the deadline has already passed;
+// they must not block.
 #ifndef CKRON_RPC_PROPOSAL_BATCHER_H_
 #define CKRON_RPC_PROPOSAL_BATCHER_H_
 
@@ -59,23 +66,27 @@ struct ProposalBatcherOptions {
 
 class ProposalBatcher {
  public:
-  // Sends `commands` to the server at `address` in one call and returns one
-  // result per command, in order, or one Status for the whole call (every
-  // command of the batch then gets it). Called on a caller's thread, never
-  // with the batcher's lock held. `deadline` is the latest deadline of the
-  // batch's callers.
-  using SendBatch = std::function<Result<std::vector<Result<raft::Applied>>>(
-      const std::string& address, std::vector<std::string> commands, absl::Time deadline)>;
+  // One result per command, in order, or one Status for the whole call
+  // (every command of the batch then gets it).
+  using BatchResult = Result<std::vector<Result<raft::Applied>>>;
+  // Sends `commands` to the server at `address` in one call and calls
+  // `done` exactly once with its result, from any thread, possibly before
+  // returning. Must not block. Called without the batcher's lock held.
+  // `deadline` is the latest deadline of the batch's callers.
+  using SendBatch =
+      std::function<void(const std::string& address, std::vector<std::string> commands,
+                         absl::Time deadline, std::function<void(BatchResult)> done)>;
+  // What a caller is told, once.
+  using Done = std::function<void(Result<raft::Applied>)>;
 
   explicit ProposalBatcher(SendBatch send, ProposalBatcherOptions options = {});
   ProposalBatcher(const ProposalBatcher&) = delete;
   ProposalBatcher& operator=(const ProposalBatcher&) = delete;
 
-  // Proposes `command` at `address` in some batch; returns its outcome (see
-  // the file comment) by `deadline` at the latest, unless this caller is
-  // itself sending a batch, which returns when SendBatch does.
-  Result<raft::Applied> Propose(const std::string& address, std::string command,
-                                absl::Time deadline);
+  // Queues `command` for `address`; `done` gets its outcome (see the file
+  // comment). Never blocks on the network.
+  void ProposeAsync(const std::string& address, std::string command, absl::Time deadline,
+                    Done done);
 
   // Calls made so far (for tests and metrics).
   std::uint64_t batches_sent() const;
@@ -84,12 +95,13 @@ class ProposalBatcher {
 
  private:
   struct Item;
-  // Removes the next batch from the queue. REQUIRES: mu_ held, queue_ not
-  // empty.
-  std::vector<std::shared_ptr<Item>> TakeBatch();
-  // Sends `batch` (mu_ released meanwhile) and completes its items.
-  void SendAndComplete(std::unique_lock<std::mutex>& lock,
-                       std::vector<std::shared_ptr<Item>> batch);
+  // Removes the next batch from the queue, completing (into `expired`) the
+  // queued commands whose deadline has passed. REQUIRES: mu_ held.
+  std::vector<std::shared_ptr<Item>> TakeBatch(std::vector<std::shared_ptr<Item>>* expired);
+  // Sends batches while slots are free and commands queued. Takes mu_.
+  void Pump();
+  // Completes the items of a sent batch with its call's result.
+  void Complete(std::vector<std::shared_ptr<Item>> batch, BatchResult results);
 
   const SendBatch send_;
   const ProposalBatcherOptions options_;

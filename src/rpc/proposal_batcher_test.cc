@@ -8,6 +8,8 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -32,19 +34,28 @@ class FakeLeader {
   };
 
   ProposalBatcher::SendBatch Sender() {
-    return [this](const std::string& address, std::vector<std::string> commands, absl::Time) {
+    return [this](const std::string& address, std::vector<std::string> commands, absl::Time,
+                  std::function<void(ProposalBatcher::BatchResult)> done) {
+      done(Send(address, std::move(commands)));
+    };
+  }
+
+  // Answers at once, on the sending thread (the batcher must not recurse
+  // into the next batch from there).
+  ProposalBatcher::BatchResult Send(const std::string& address, std::vector<std::string> commands) {
+    {
       std::unique_lock lock(mu_);
       calls_.push_back({address, commands});
       ++started_;
       cv_.notify_all();
       cv_.wait(lock, [&] { return held_ == 0 || started_ > hold_; });
       if (answer_) return answer_(commands);
-      std::vector<Result<raft::Applied>> out;
-      for (std::size_t i = 0; i < commands.size(); ++i) {
-        out.emplace_back(raft::Applied{LogIndex(i + 1), "ok:" + commands[i]});
-      }
-      return Result<std::vector<Result<raft::Applied>>>(std::move(out));
-    };
+    }
+    std::vector<Result<raft::Applied>> out;
+    for (std::size_t i = 0; i < commands.size(); ++i) {
+      out.emplace_back(raft::Applied{LogIndex(i + 1), "ok:" + commands[i]});
+    }
+    return Result<std::vector<Result<raft::Applied>>>(std::move(out));
   }
 
   // Holds the first `n` calls until Release.
@@ -84,6 +95,16 @@ class FakeLeader {
       answer_;
 };
 
+// ProposeAsync, waiting for the outcome.
+Result<raft::Applied> Propose(ProposalBatcher& b, const std::string& address, std::string command,
+                              absl::Time deadline) {
+  std::promise<Result<raft::Applied>> p;
+  auto f = p.get_future();
+  b.ProposeAsync(address, std::move(command), deadline,
+                 [&p](Result<raft::Applied> r) { p.set_value(std::move(r)); });
+  return f.get();
+}
+
 // Waits (without a clock) until `n` commands queue behind the calls out.
 void WaitQueued(const ProposalBatcher& b, std::size_t n) {
   while (b.queued() < n) std::this_thread::yield();
@@ -92,7 +113,7 @@ void WaitQueued(const ProposalBatcher& b, std::size_t n) {
 TEST(ProposalBatcher, LoneCallerSendsAtOnceAndGetsItsResult) {
   FakeLeader leader;
   ProposalBatcher b(leader.Sender());
-  auto r = b.Propose("l:1", "a", Soon());
+  auto r = Propose(b, "l:1", "a", Soon());
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->result, "ok:a");
   ASSERT_EQ(leader.calls().size(), 1u);
@@ -107,7 +128,7 @@ TEST(ProposalBatcher, CallersArrivingWhileACallIsOutLeaveTogetherEachWithItsOwnR
   std::mutex got_mu;
   std::vector<std::thread> threads;
   auto propose = [&](std::string cmd) {
-    auto r = b.Propose("l:1", cmd, Soon());
+    auto r = Propose(b, "l:1", cmd, Soon());
     std::lock_guard lock(got_mu);
     got[cmd] = r.ok() ? r->result : r.status().ToString();
   };
@@ -132,11 +153,11 @@ TEST(ProposalBatcher, BatchKeepsQueueOrder) {
   ProposalBatcher b(leader.Sender(), {.max_inflight_batches = 1});
   leader.Hold(1);
   std::vector<std::thread> threads;
-  threads.emplace_back([&] { (void)b.Propose("l:1", "first", Soon()); });
+  threads.emplace_back([&] { (void)Propose(b, "l:1", "first", Soon()); });
   leader.WaitStarted(1);
   // One at a time, so the queue order is known.
   for (int i = 0; i < 5; ++i) {
-    threads.emplace_back([&b, i] { (void)b.Propose("l:1", "c" + std::to_string(i), Soon()); });
+    threads.emplace_back([&b, i] { (void)Propose(b, "l:1", "c" + std::to_string(i), Soon()); });
     WaitQueued(b, static_cast<std::size_t>(i + 1));
   }
   leader.Release();
@@ -156,12 +177,12 @@ TEST(ProposalBatcher, WholeCallFailureFailsEveryCallerOfThatBatchWithItsStatus) 
   leader.Hold(1);
   std::vector<Status> statuses(6);
   std::vector<std::thread> threads;
-  threads.emplace_back([&] { statuses[0] = b.Propose("l:1", "x0", Soon()).status(); });
+  threads.emplace_back([&] { statuses[0] = Propose(b, "l:1", "x0", Soon()).status(); });
   leader.WaitStarted(1);
   for (int i = 1; i < 6; ++i) {
     threads.emplace_back([&, i] {
       statuses[static_cast<std::size_t>(i)] =
-          b.Propose("l:1", "x" + std::to_string(i), Soon()).status();
+          Propose(b, "l:1", "x" + std::to_string(i), Soon()).status();
     });
   }
   WaitQueued(b, 5);
@@ -189,7 +210,7 @@ TEST(ProposalBatcher, PerCommandErrorsReachOnlyTheirCallers) {
   std::map<std::string, Result<raft::Applied>> got;
   std::mutex got_mu;
   auto propose = [&](std::string cmd) {
-    auto r = b.Propose("l:1", cmd, Soon());
+    auto r = Propose(b, "l:1", cmd, Soon());
     std::lock_guard lock(got_mu);
     got.emplace(cmd, std::move(r));
   };
@@ -220,7 +241,7 @@ TEST(ProposalBatcher, WrongNumberOfResultsIsAnUnknownOutcomeForEveryCaller) {
   leader.Answer([](const std::vector<std::string>&) {
     return Result<std::vector<Result<raft::Applied>>>(std::vector<Result<raft::Applied>>{});
   });
-  auto r = b.Propose("l:1", "a", Soon());
+  auto r = Propose(b, "l:1", "a", Soon());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kOutcomeUnknown);
 }
@@ -233,7 +254,7 @@ TEST(ProposalBatcher, RespectsCountAndByteBoundsAndNeverMixesAddresses) {
   std::vector<std::thread> threads;
   std::atomic<int> failed{0};
   auto propose = [&](std::string address, std::string cmd) {
-    auto r = b.Propose(address, cmd, Soon());
+    auto r = Propose(b, address, cmd, Soon());
     if (!r.ok() || r->result != "ok:" + cmd) ++failed;
   };
   threads.emplace_back(propose, "l:1", "first");
@@ -270,10 +291,10 @@ TEST(ProposalBatcher, DeadlinePassedBeforeSendingMeansNothingWasSent) {
   FakeLeader leader;
   ProposalBatcher b(leader.Sender(), {.max_inflight_batches = 1});
   leader.Hold(1);
-  std::thread first([&] { (void)b.Propose("l:1", "first", Soon()); });
+  std::thread first([&] { (void)Propose(b, "l:1", "first", Soon()); });
   leader.WaitStarted(1);
   // The only slot is taken and this deadline has passed: it cannot be sent.
-  auto r = b.Propose("l:1", "late", absl::Now() - absl::Seconds(1));
+  auto r = Propose(b, "l:1", "late", absl::Now() - absl::Seconds(1));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(b.queued(), 0u);
@@ -293,7 +314,7 @@ TEST(ProposalBatcher, ManyConcurrentCallersAllGetTheirOwnResults) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 200; ++i) {
         const std::string cmd = std::to_string(t) + "/" + std::to_string(i);
-        auto r = b.Propose("l:1", cmd, Soon());
+        auto r = Propose(b, "l:1", cmd, Soon());
         if (!r.ok() || r->result != "ok:" + cmd) ++wrong;
       }
     });

@@ -15,9 +15,28 @@ namespace ckron::api {
 namespace internal {
 
 Response JsonResponse(const Request& request, int status, const Json& body) {
+  return JsonResponse(request.HasQuery("pretty"), status, body);
+}
+
+Response JsonResponse(bool pretty, int status, const Json& body) {
   Response r;
   r.status = status;
-  r.body = Dump(body, request.HasQuery("pretty"));
+  r.body = Dump(body, pretty);
+  return r;
+}
+
+Response ProposeThen(Backend* backend, fsm::Command command, absl::Time deadline,
+                     std::function<Response(const Result<fsm::Outcome>&)> answer) {
+  auto deferred = std::make_shared<DeferredResponse>();
+  backend->ProposeAsync(
+      std::move(command), deadline,
+      [deferred, answer = std::move(answer)](Result<fsm::Outcome> outcome) {
+        // Only hands over: the answer is built where the sink runs it.
+        deferred->Complete([answer, outcome = std::make_shared<const Result<fsm::Outcome>>(
+                                        std::move(outcome))] { return answer(*outcome); });
+      });
+  Response r;
+  r.deferred = std::move(deferred);
   return r;
 }
 
@@ -122,13 +141,21 @@ Response Api::Handle(Request& request) const {
     logging::Get("api")->error("api: {} {} failed: {}", request.method, request.target, e.what());
     response = TextError(500, std::string("internal error: ") + e.what());
   }
+  if (response.deferred) {
+    response.deferred->Then(
+        [this, origin = request.Header("origin"),
+         asked = request.Header("access-control-request-headers")](Response& r) {
+          r.SetHeader("X-Whom", backend_->node_name());
+          AddCors(origin, asked, &r);
+        });
+    return response;
+  }
   response.SetHeader("X-Whom", backend_->node_name());
-  AddCors(request, &response);
+  AddCors(request.Header("origin"), request.Header("access-control-request-headers"), &response);
   return response;
 }
 
-void Api::AddCors(const Request& request, Response* response) const {
-  const std::string origin = request.Header("origin");
+void Api::AddCors(const std::string& origin, const std::string& asked, Response* response) const {
   if (origin.empty()) return;
   const auto& allowed = options_.cors_origins;
   const bool any = std::find(allowed.begin(), allowed.end(), "*") != allowed.end();
@@ -136,7 +163,6 @@ void Api::AddCors(const Request& request, Response* response) const {
   response->SetHeader("Access-Control-Allow-Origin", any ? "*" : origin);
   if (!any) response->SetHeader("Vary", "Origin");
   response->SetHeader("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
-  const std::string asked = request.Header("access-control-request-headers");
   response->SetHeader("Access-Control-Allow-Headers", asked.empty() ? "*" : asked);
   response->SetHeader("Access-Control-Expose-Headers", "X-Total-Count, X-Whom, Location");
   response->SetHeader("Access-Control-Max-Age", "600");

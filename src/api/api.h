@@ -1,6 +1,7 @@
 // Dkron's /v1 REST API (dkron-spec §1, §16) plus ckron's additions
 // (docs/api.md), as a request -> response function over the node's Backend.
-// The transport (http_server.h) calls Handle() on its handler threads.
+// The transport (http_server.h) calls Handle() on its handler threads, or
+// on its I/O threads for the requests RunsInline() names.
 //
 // Every response carries X-Whom: <node name> and, for a request with an
 // allowed Origin, the CORS headers; `?pretty` indents JSON bodies. Errors are
@@ -40,8 +41,13 @@ struct ApiOptions {
   // Origins allowed to call the API from a browser; "*" allows any (Dkron's
   // behaviour, the default). An Origin not listed gets no CORS headers.
   std::vector<std::string> cors_origins = {"*"};
-  // Around every handler, first = outermost.
+  // Around every handler, first = outermost. A middleware must handle a
+  // deferred response (Response::deferred: adjust it with Then).
   std::vector<Middleware> middleware;
+  // Set when a middleware may block (auth's key derivation on a cache
+  // miss): then no route runs inline on the transport's I/O threads (the
+  // writes, which otherwise do: RunsInline).
+  bool middleware_may_block = false;
   // How long a write (proposal, manual run, cancel) may wait for the
   // cluster before answering 503/504. Longer rides out a leader election;
   // shorter frees handler threads sooner.
@@ -63,13 +69,22 @@ class Api {
   ~Api();  // ends the open output streams
 
   // Answers one request. Never throws: a handler's exception becomes 500.
+  // The response may be deferred (Response::deferred): job writes answer
+  // once their proposal was applied, without holding the calling thread.
   Response Handle(Request& request) const;
+
+  // Whether Handle(request) never blocks, so the transport may call it on
+  // its I/O thread: true for the job writes (upsert without runoncreate,
+  // delete, toggle) unless middleware_may_block.
+  bool RunsInline(Request& request) const { return router_.RunsInline(&request); }
 
   const Router& router() const { return router_; }
 
  private:
   Response Dispatch(Request& request) const;  // routing + middleware + handler
-  void AddCors(const Request& request, Response* response) const;
+  // The CORS headers for a request's Origin and
+  // Access-Control-Request-Headers.
+  void AddCors(const std::string& origin, const std::string& asked, Response* response) const;
 
   const ApiOptions options_;
   Backend* const backend_;

@@ -6,6 +6,7 @@
 
 #include "absl/time/time.h"
 #include "api/testing/fake_backend.h"
+#include "api/testing/settle.h"
 #include "nlohmann/json.hpp"
 
 namespace ckron::api {
@@ -23,7 +24,7 @@ class ApiTest : public ::testing::Test {
     req.body = body;
     req.headers = std::move(headers);
     EXPECT_TRUE(ParseTarget(target, &req.path, &req.query));
-    return api_.Handle(req);
+    return ::ckron::api::testing::Settle(api_.Handle(req));
   }
   static std::string Header(const Response& r, const std::string& name) {
     for (const auto& [k, v] : r.headers) {
@@ -306,6 +307,67 @@ TEST_F(ApiTest, Cors) {
   EXPECT_EQ(Header(strict.Handle(req), "Access-Control-Allow-Origin"), "");
   req.headers = {{"origin", "http://ok.example"}};
   EXPECT_EQ(Header(strict.Handle(req), "Access-Control-Allow-Origin"), "http://ok.example");
+}
+
+TEST_F(ApiTest, WritesRunInlineAndAnswerOnceAppliedWithHeaders) {
+  auto request = [](std::string method, std::string target) {
+    Request req;
+    req.method = std::move(method);
+    req.target = target;
+    EXPECT_TRUE(ParseTarget(target, &req.path, &req.query));
+    return req;
+  };
+  Request put = request("POST", "/v1/jobs?pretty");
+  EXPECT_TRUE(api_.RunsInline(put));
+  Request put_run = request("POST", "/v1/jobs?runoncreate");
+  EXPECT_FALSE(api_.RunsInline(put_run));  // the manual run may block
+  Request del = request("DELETE", "/v1/jobs/a");
+  EXPECT_TRUE(api_.RunsInline(del));
+  Request toggle = request("POST", "/v1/jobs/a/toggle");
+  EXPECT_TRUE(api_.RunsInline(toggle));
+  Request list = request("GET", "/v1/jobs");
+  EXPECT_FALSE(api_.RunsInline(list));
+  Request unknown = request("POST", "/v1/nothing");
+  EXPECT_FALSE(api_.RunsInline(unknown));
+  Api blocking(ApiOptions{.middleware_may_block = true}, &backend_);
+  EXPECT_FALSE(blocking.RunsInline(put));
+
+  // The handler returns before the proposal is applied; the answer, with
+  // X-Whom and CORS, comes when the backend completes it.
+  backend_.hold_proposals = true;
+  put.body = R"({"name":"late","schedule":"@every 1m","executor":"shell"})";
+  put.headers = {{"origin", "http://ui.example"}};
+  Response r = api_.Handle(put);
+  ASSERT_NE(r.deferred, nullptr);
+  ASSERT_EQ(backend_.held.size(), 1u);
+  bool answered = false;
+  Response final_response;
+  r.deferred->SetSink([&](DeferredResponse::Maker make) {
+    answered = true;
+    final_response = make();
+  });
+  r.deferred.reset();
+  EXPECT_FALSE(answered);
+  backend_.ReleaseHeld();
+  ASSERT_TRUE(answered);
+  EXPECT_EQ(final_response.status, 201) << final_response.body;
+  EXPECT_EQ(Header(final_response, "Location"), "/v1/jobs/late");
+  EXPECT_EQ(Header(final_response, "X-Whom"), "node-a");
+  EXPECT_EQ(Header(final_response, "Access-Control-Allow-Origin"), "*");
+  EXPECT_NE(final_response.body.find("\n    \"name\": \"late\""), std::string::npos)
+      << final_response.body;  // ?pretty honoured
+  EXPECT_EQ(Call("GET", "/v1/jobs/late").status, 200);
+}
+
+TEST_F(ApiTest, DeferredWritesMapFailuresLikeBlockingOnes) {
+  Put(R"({"name":"p","schedule":"@every 1m","executor":"shell"})");
+  Put(R"({"name":"c","schedule":"@every 1m","executor":"shell","parent_job":"p"})");
+  EXPECT_EQ(Call("DELETE", "/v1/jobs/p").status, 404);  // it has a dependent
+  EXPECT_EQ(Call("POST", "/v1/jobs/nope/toggle").status, 404);
+  backend_.propose_error = Status::OutcomeUnknown("lost leadership");
+  const Response r = Call("POST", "/v1/jobs/c/toggle");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("retrying it is safe"), std::string::npos) << r.body;
 }
 
 TEST_F(ApiTest, TagFilterMatchesTheValueBeforeTheCount) {

@@ -7,6 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "api/api.h"
 #include "api/testing/fake_backend.h"
+#include "api/testing/settle.h"
 
 namespace ckron::api {
 namespace {
@@ -36,7 +37,7 @@ class AuthTest : public ::testing::Test {
     req.target = target;
     req.headers = std::move(headers);
     EXPECT_TRUE(ParseTarget(target, &req.path, &req.query));
-    return api_.Handle(req);
+    return ::ckron::api::testing::Settle(api_.Handle(req));
   }
   static std::string Header(const Response& r, const std::string& name) {
     for (const auto& [k, v] : r.headers) {

@@ -5,11 +5,13 @@
 //
 // Thread safety: implementations are safe for concurrent use; every method
 // may be called from any handler thread and may block for at most the
-// deadline it is given.
+// deadline it is given, except ProposeAsync, which never blocks (it is
+// called on the HTTP I/O threads).
 #ifndef CKRON_API_BACKEND_H_
 #define CKRON_API_BACKEND_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -63,6 +65,12 @@ class Backend {
   // Errors: the LeaderClient's (kUnavailable: no leader, nothing happened;
   // kOutcomeUnknown; kTimeout).
   virtual Result<fsm::Outcome> Propose(fsm::Command command, absl::Time deadline) = 0;
+  // Propose without blocking: `done` gets what Propose would return,
+  // exactly once, on whichever thread completes it (the raft loop, a gRPC
+  // callback thread, a timer thread, or this one before returning). `done`
+  // must be short and must not block.
+  using ProposeDone = std::function<void(Result<fsm::Outcome>)>;
+  virtual void ProposeAsync(fsm::Command command, absl::Time deadline, ProposeDone done) = 0;
 
   // A manual run on the leader's dispatcher (RunNow), forwarded to the
   // leader when this server follows. Errors: kNotFound (no such job),

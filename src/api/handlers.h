@@ -4,6 +4,7 @@
 #ifndef CKRON_API_HANDLERS_H_
 #define CKRON_API_HANDLERS_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -23,8 +24,16 @@ void AddScheduleRoutes(Router& router, Backend* backend);
 void AddStreamRoutes(Router& router, Backend* backend, const ApiOptions& options,
                      OutputFollower* follower);
 
-// A JSON response; indented when the request has ?pretty.
+// A JSON response; indented when the request has ?pretty (or `pretty`).
 Response JsonResponse(const Request& request, int status, const Json& body);
+Response JsonResponse(bool pretty, int status, const Json& body);
+
+// Proposes `command` without blocking and answers later: the response is
+// deferred (http_types.h) and `answer` builds it from the outcome, on the
+// transport's I/O thread, once the command was applied or failed. So the
+// handler may run inline.
+Response ProposeThen(Backend* backend, fsm::Command command, absl::Time deadline,
+                     std::function<Response(const Result<fsm::Outcome>&)> answer);
 
 // The job an applied command returned (null if it returned none).
 Json OutcomeJobJson(const fsm::Outcome& outcome);

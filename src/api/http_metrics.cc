@@ -25,14 +25,20 @@ Middleware RequestMetrics(metrics::CounterFamily requests, metrics::TimerFamily 
   return [requests, duration](Request& r, const Handler& next) -> Response {
     const auto start = std::chrono::steady_clock::now();
     Response response = next(r);
-    const std::string route = RouteLabel(r);
-    requests
-        .With({{"route", route},
-               {"method", MethodLabel(r)},
-               {"code", std::to_string(response.status)}})
-        .Increment();
-    duration.With({{"route", route}})
-        .Observe(absl::FromChrono(std::chrono::steady_clock::now() - start));
+    auto record = [requests, duration, start, route = RouteLabel(r),
+                   method = MethodLabel(r)](const Response& answered) {
+      requests
+          .With({{"route", route}, {"method", method}, {"code", std::to_string(answered.status)}})
+          .Increment();
+      duration.With({{"route", route}})
+          .Observe(absl::FromChrono(std::chrono::steady_clock::now() - start));
+    };
+    if (response.deferred) {
+      // Counted and timed when it is answered.
+      response.deferred->Then([record](Response& answered) { record(answered); });
+    } else {
+      record(response);
+    }
     return response;
   };
 }

@@ -5,6 +5,7 @@
 
 #include "api/api.h"
 #include "api/testing/fake_backend.h"
+#include "api/testing/settle.h"
 
 namespace ckron::api {
 namespace {
@@ -14,7 +15,7 @@ Response Call(const Api& api, const std::string& method, const std::string& targ
   req.method = method;
   req.target = target;
   EXPECT_TRUE(ParseTarget(target, &req.path, &req.query));
-  return api.Handle(req);
+  return ::ckron::api::testing::Settle(api.Handle(req));
 }
 
 bool Has(const std::string& text, const std::string& line) {

@@ -15,6 +15,7 @@
 #include <set>
 #include <thread>
 #include <type_traits>
+#include <unordered_set>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -47,10 +48,22 @@ class OpenStream {
   virtual void ForceStop() = 0;
 };
 
+// Whether the server still runs its I/O loop: deferred responses completing
+// after Stop() must not post to it. It also holds the connections waiting
+// for a deferred response (the response's sink holds them weakly), so that
+// Stop() destroys them while the I/O loop they use still exists.
+struct Gate {
+  std::mutex mu;
+  bool open = true;                                    // guarded by mu
+  std::unordered_set<std::shared_ptr<void>> awaiting;  // guarded by mu
+};
+
 // What every connection shares with the server.
 struct Shared {
   HttpServerOptions options;
   Handler handler;
+  std::function<bool(Request&)> runs_inline;  // empty: nothing runs inline
+  std::shared_ptr<Gate> gate = std::make_shared<Gate>();
   net::thread_pool* pool = nullptr;
   boost::asio::ssl::context* tls = nullptr;  // null: plain HTTP
 
@@ -194,13 +207,42 @@ class Session : public OpenStream, public std::enable_shared_from_this<Session<S
     if (!ParseTarget(request->target, &request->path, &request->query)) {
       return Reject(400, "malformed request target");
     }
+    if (shared_->runs_inline && shared_->runs_inline(*request)) {
+      // On this strand: the handler does not block.
+      return Respond(shared_->handler(*request));
+    }
     net::post(*shared_->pool, [self = this->shared_from_this(), request] {
       Response response = self->shared_->handler(*request);
       net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
-        if (response.stream) return self->StartStream(std::move(response));
-        self->Write(std::move(response), self->keep_alive_);
+        self->Respond(std::move(response));
       });
     });
+  }
+
+  // On the strand: writes the handler's response, or, when it is deferred,
+  // arranges for it to be written here once it completes.
+  void Respond(Response response) {
+    if (response.deferred) {
+      std::shared_ptr<DeferredResponse> deferred = std::move(response.deferred);
+      const std::shared_ptr<Gate>& gate = shared_->gate;
+      {
+        std::lock_guard lock(gate->mu);
+        if (!gate->open) return;  // stopping: the connection is about to close
+        gate->awaiting.insert(this->shared_from_this());
+      }
+      deferred->SetSink([weak = this->weak_from_this(), gate](DeferredResponse::Maker make) {
+        std::lock_guard lock(gate->mu);
+        if (!gate->open) return;  // the server stopped: nobody to answer
+        auto self = weak.lock();
+        if (!self) return;
+        gate->awaiting.erase(self);
+        net::post(self->stream_.get_executor(),
+                  [self, make = std::move(make)] { self->Respond(make()); });
+      });
+      return;
+    }
+    if (response.stream) return StartStream(std::move(response));
+    Write(std::move(response), keep_alive_);
   }
 
   // Answers an error detected before any handler ran and closes.
@@ -456,10 +498,12 @@ struct HttpServer::Impl {
   }
 };
 
-Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options, Handler handler) {
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options, Handler handler,
+                                                      std::function<bool(Request&)> runs_inline) {
   auto impl = std::make_unique<Impl>();
   impl->shared.options = std::move(options);
   impl->shared.handler = std::move(handler);
+  impl->shared.runs_inline = std::move(runs_inline);
   const HttpServerOptions& o = impl->shared.options;
   if (!o.tls_cert_file.empty() || !o.tls_key_file.empty() || !o.tls_client_ca_file.empty()) {
     CKRON_ASSIGN_OR_RETURN(impl->tls, internal::MakeServerTlsContext(
@@ -527,6 +571,12 @@ void HttpServer::Stop() {
     shared.stopping = true;
     for (const auto& s : shared.streams) s->EndFromServer();
     shared.streams_changed.wait_for(lock, kStreamEndWait, [&] { return shared.streams.empty(); });
+  }
+  std::unordered_set<std::shared_ptr<void>> awaiting;  // destroyed below, before the loop
+  {
+    std::lock_guard lock(shared.gate->mu);
+    shared.gate->open = false;
+    awaiting.swap(shared.gate->awaiting);
   }
   impl_->ioc.stop();
   for (std::thread& t : impl_->threads) t.join();

@@ -1,8 +1,13 @@
 // The HTTP/1.1 transport of the API on Boost.Beast: a few I/O threads run
 // every socket (accept, read, write, timers) and never block; each complete
-// request goes to a pool of handler threads, which may block (a write waits
-// for its Raft commit), and the response is written back on the
-// connection's strand. Connections are kept alive between requests.
+// request goes to a pool of handler threads, which may block, and the
+// response is written back on the connection's strand -- except requests
+// the `runs_inline` predicate names, whose handler runs right on the I/O
+// thread (it must not block). A handler may answer later with a deferred
+// response (http_types.h, a write answered from Raft's apply callback): the
+// final response is built and written on the connection's strand when it
+// completes, and no thread waits meanwhile. Connections are kept alive
+// between requests.
 //
 // Limits, each answered before any handler runs:
 //   header bigger than max_header_bytes          431, connection closed
@@ -32,6 +37,7 @@
 #define CKRON_API_HTTP_SERVER_H_
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -45,9 +51,9 @@ struct HttpServerOptions {
   std::string address = "0.0.0.0:8080";  // host:port to listen on (port 0: any)
   // Socket threads. Two saturate this machine's cores for small requests.
   int io_threads = 2;
-  // Threads running handlers; bounds the writes in flight at once (each
-  // waits for its commit), so it should cover the concurrent clients
-  // expected (64 in the upsert benchmark).
+  // Threads running the handlers that may block (reads, manual runs,
+  // restores; not the inline writes, which answer through deferred
+  // responses and hold no thread): bounds those in flight at once.
   int handler_threads = 64;
   std::size_t max_body_bytes = 1 << 20;
   std::size_t max_header_bytes = 16 * 1024;
@@ -81,7 +87,12 @@ class HttpServer {
   // missing, unreadable or not valid PEM, or a key not matching its
   // certificate: the message names the agent's config key, e.g.
   // https-key-file, and the file), kUnavailable (cannot bind).
-  static Result<std::unique_ptr<HttpServer>> Start(HttpServerOptions options, Handler handler);
+  // `runs_inline` (may be empty: none) says which requests' handler may run
+  // on the I/O thread that read them; it is called there, after the
+  // request was read, and must be cheap and safe for concurrent use.
+  static Result<std::unique_ptr<HttpServer>> Start(
+      HttpServerOptions options, Handler handler,
+      std::function<bool(Request&)> runs_inline = nullptr);
   ~HttpServer();  // Stop()
 
   // The bound "ip:port".
@@ -89,7 +100,7 @@ class HttpServer {
 
   // Stops accepting, ends every open stream (waiting a little for their
   // last chunks), closes every connection and waits for running handlers
-  // to return. Idempotent.
+  // to return. Deferred responses completing later are dropped. Idempotent.
   void Stop();
 
  private:

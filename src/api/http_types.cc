@@ -1,5 +1,7 @@
 #include "api/http_types.h"
 
+#include <exception>
+
 namespace ckron::api {
 namespace {
 
@@ -91,6 +93,55 @@ bool ParseTarget(std::string_view target, std::string* path,
     query->emplace_back(std::move(k), std::move(v));
   }
   return true;
+}
+
+DeferredResponse::~DeferredResponse() {
+  std::unique_lock lock(mu_);
+  if (!make_) {
+    make_ = [] { return TextError(500, "internal error: the response was dropped unanswered"); };
+  }
+  MaybeDeliver(lock);
+}
+
+void DeferredResponse::Complete(Maker make) {
+  std::unique_lock lock(mu_);
+  if (make_) return;
+  make_ = std::move(make);
+  MaybeDeliver(lock);
+}
+
+void DeferredResponse::Complete(Response response) {
+  Complete([r = std::make_shared<Response>(std::move(response))] { return std::move(*r); });
+}
+
+void DeferredResponse::Then(std::function<void(Response&)> step) {
+  std::lock_guard lock(mu_);
+  steps_.push_back(std::move(step));
+}
+
+void DeferredResponse::SetSink(Sink sink) {
+  std::unique_lock lock(mu_);
+  sink_ = std::move(sink);
+  MaybeDeliver(lock);
+}
+
+void DeferredResponse::MaybeDeliver(std::unique_lock<std::mutex>& lock) {
+  if (delivered_ || !make_ || !sink_) return;
+  delivered_ = true;
+  Sink sink = std::move(sink_);
+  Maker build = [make = std::move(make_), steps = std::move(steps_)]() {
+    Response r;
+    try {
+      r = make();
+    } catch (const std::exception& e) {
+      r = TextError(500, std::string("internal error: ") + e.what());
+    }
+    for (const auto& step : steps) step(r);
+    return r;
+  };
+  make_ = [] { return Response(); };  // completed: later Completes are ignored
+  lock.unlock();
+  sink(std::move(build));
 }
 
 }  // namespace ckron::api

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,6 +74,8 @@ class StreamProducer {
   virtual void Stop() = 0;
 };
 
+class DeferredResponse;
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json; charset=utf-8";
@@ -83,13 +86,65 @@ struct Response {
   // interval (an SSE comment keeps proxies from timing the stream out).
   std::shared_ptr<StreamProducer> stream;
   std::string heartbeat;
+  // Set for a response answered later (DeferredResponse): every other field
+  // is ignored, and the transport writes what the deferred response
+  // completes with.
+  std::shared_ptr<DeferredResponse> deferred;
 
   void SetHeader(std::string name, std::string value);
 };
 
-// A handler answers one request. Handlers may block (they may wait for a
-// Raft commit); the server runs them on its handler pool, never on an I/O
-// thread.
+// A response that is completed after its handler returned, from any thread:
+// a write answered from Raft's apply callback instead of a thread waiting
+// for it. The handler returns Response{.deferred = d} and hands `d` to
+// whatever completes it; middleware adds steps that adjust the final
+// response (headers, metrics); the transport says where it goes.
+//
+// The final response is built by the transport's sink -- on the
+// connection's I/O thread in HttpServer -- by running the maker given to
+// Complete and then the steps in the order added, so the thread completing
+// (the raft loop) only hands over. If it is destroyed without having been
+// completed, the sink gets a 500 (a bug: something dropped it).
+//
+// Thread safety: safe for concurrent use.
+class DeferredResponse {
+ public:
+  using Maker = std::function<Response()>;
+  // Gets a function building the final response; the sink runs it once.
+  using Sink = std::function<void(Maker)>;
+
+  DeferredResponse() = default;
+  ~DeferredResponse();
+  DeferredResponse(const DeferredResponse&) = delete;
+  DeferredResponse& operator=(const DeferredResponse&) = delete;
+
+  // Completes with what `make` returns (a maker that throws answers 500).
+  // Later calls are ignored. Never blocks on the sink's work.
+  void Complete(Maker make);
+  void Complete(Response response);
+  // Middleware: runs `step` on the final response. REQUIRES: called before
+  // the handler chain returns to the transport (before SetSink).
+  void Then(std::function<void(Response&)> step);
+  // The transport: where the final response goes. Called once; if already
+  // completed, `sink` is called before this returns.
+  void SetSink(Sink sink);
+
+ private:
+  // Hands the final response to the sink once both are present.
+  void MaybeDeliver(std::unique_lock<std::mutex>& lock);
+
+  std::mutex mu_;
+  // Guarded by mu_.
+  Maker make_;
+  std::vector<std::function<void(Response&)>> steps_;
+  Sink sink_;
+  bool delivered_ = false;
+};
+
+// A handler answers one request. A handler may block (it may wait for a
+// Raft commit): the server then runs it on its handler pool. A route marked
+// to run inline (Router::Add) must not block: its handler runs on the I/O
+// thread and answers later through a DeferredResponse.
 using Handler = std::function<Response(Request&)>;
 
 // Middleware wraps the rest of the chain: it may answer by itself (auth:

@@ -174,8 +174,25 @@ Response GetJob(Backend* backend, Request& req) {
   return JsonResponse(req, 200, JobToJson(*job));
 }
 
+// The answer to a job upsert once proposed.
+Response PutJobAnswer(const Result<fsm::Outcome>& outcome, bool pretty, const std::string& name) {
+  if (!outcome.ok()) return ErrorResponse(outcome.status());
+  if (!outcome->status.ok()) {
+    const Status& s = outcome->status;
+    if (s.code() == StatusCode::kInvalidArgument) {
+      return TextError(400, "Job validation failed: " + s.message() + ".");
+    }
+    return ErrorResponse(s);
+  }
+  Response r = JsonResponse(pretty, 201, OutcomeJobJson(*outcome));
+  r.SetHeader("Location", "/v1/jobs/" + name);
+  return r;
+}
+
 // POST/PATCH /v1/jobs and PUT /v1/jobs/{job}: the name comes from the body
-// (Dkron ignores the path parameter).
+// (Dkron ignores the path parameter). Runs inline (decode, admission, an
+// asynchronous proposal) unless ?runoncreate asks for a manual run, which
+// may block.
 Response PutJob(Backend* backend, const ApiOptions& options, Request& req) {
   if (backend->state().Read([](const fsm::State& s) { return s.paused(); })) {
     return TextError(503, "New job submissions are currently paused");
@@ -185,33 +202,37 @@ Response PutJob(Backend* backend, const ApiOptions& options, Request& req) {
   if (Status s = backend->ValidateJob(*job); !s.ok()) {
     return TextError(400, "Job validation failed: " + s.message() + ".");
   }
-  const std::string name = job->name;
-  auto outcome = backend->Propose(fsm::PutJob{std::move(*job)}, WriteDeadline(options));
-  if (!outcome.ok()) return ErrorResponse(outcome.status());
-  if (!outcome->status.ok()) {
-    const Status& s = outcome->status;
-    if (s.code() == StatusCode::kInvalidArgument) {
-      return TextError(400, "Job validation failed: " + s.message() + ".");
-    }
-    return ErrorResponse(s);
+  const bool pretty = req.HasQuery("pretty");
+  std::string name = job->name;
+  if (!req.HasQuery("runoncreate")) {
+    return ProposeThen(backend, fsm::PutJob{std::move(*job)}, WriteDeadline(options),
+                       [pretty, name = std::move(name)](const Result<fsm::Outcome>& outcome) {
+                         return PutJobAnswer(outcome, pretty, name);
+                       });
   }
-  if (req.HasQuery("runoncreate")) {
+  auto outcome = backend->Propose(fsm::PutJob{std::move(*job)}, WriteDeadline(options));
+  if (outcome.ok() && outcome->status.ok()) {
     if (Status s = backend->RunJob(name, false, WriteDeadline(options)); !s.ok()) {
       logging::Get("api")->warn("api: runoncreate of job {}: {}", name, s.ToString());
     }
   }
-  Response r = JsonResponse(req, 201, OutcomeJobJson(*outcome));
-  r.SetHeader("Location", "/v1/jobs/" + name);
-  return r;
+  return PutJobAnswer(outcome, pretty, name);
+}
+
+bool PutJobRunsInline(const Request& req) {
+  return !req.HasQuery("runoncreate");
 }
 
 Response DeleteJob(Backend* backend, const ApiOptions& options, Request& req) {
-  const std::string name = req.Param("job");
-  auto outcome = backend->Propose(fsm::DeleteJob{name}, WriteDeadline(options));
-  if (!outcome.ok()) return ErrorResponse(outcome.status());
-  // Dkron answers 404 for every refusal (unknown job, dependent jobs).
-  if (!outcome->status.ok()) return ErrorResponse(outcome->status, 404);
-  return JsonResponse(req, 200, OutcomeJobJson(*outcome));
+  const bool pretty = req.HasQuery("pretty");
+  return ProposeThen(backend, fsm::DeleteJob{req.Param("job")}, WriteDeadline(options),
+                     [pretty](const Result<fsm::Outcome>& outcome) {
+                       if (!outcome.ok()) return ErrorResponse(outcome.status());
+                       // Dkron answers 404 for every refusal (unknown job,
+                       // dependent jobs).
+                       if (!outcome->status.ok()) return ErrorResponse(outcome->status, 404);
+                       return JsonResponse(pretty, 200, OutcomeJobJson(*outcome));
+                     });
 }
 
 // POST /v1/jobs/{job} and /v1/jobs/{job}/run: asynchronous (brief): returns
@@ -241,14 +262,17 @@ Response ToggleJob(Backend* backend, const ApiOptions& options, Request& req) {
   const std::string name = req.Param("job");
   const JobPtr job = FindJob(backend, name);
   if (!job) return JobNotFound(name);
-  auto outcome =
-      backend->Propose(fsm::SetJobDisabled{name, !job->disabled}, WriteDeadline(options));
-  if (!outcome.ok()) return ErrorResponse(outcome.status());
-  if (!outcome->status.ok()) {
-    return ErrorResponse(outcome->status,
-                         outcome->status.code() == StatusCode::kNotFound ? 404 : 422);
-  }
-  return JsonResponse(req, 200, OutcomeJobJson(*outcome));
+  const bool pretty = req.HasQuery("pretty");
+  return ProposeThen(backend, fsm::SetJobDisabled{name, !job->disabled}, WriteDeadline(options),
+                     [pretty](const Result<fsm::Outcome>& outcome) {
+                       if (!outcome.ok()) return ErrorResponse(outcome.status());
+                       if (!outcome->status.ok()) {
+                         return ErrorResponse(
+                             outcome->status,
+                             outcome->status.code() == StatusCode::kNotFound ? 404 : 422);
+                       }
+                       return JsonResponse(pretty, 200, OutcomeJobJson(*outcome));
+                     });
 }
 
 }  // namespace
@@ -256,15 +280,24 @@ Response ToggleJob(Backend* backend, const ApiOptions& options, Request& req) {
 void AddJobRoutes(Router& router, Backend* b, const ApiOptions& o) {
   const ApiOptions* opts = &o;
   router.Add("GET", "/v1/jobs", [b](Request& r) { return ListJobs(b, r); });
-  router.Add("POST", "/v1/jobs", [b, opts](Request& r) { return PutJob(b, *opts, r); });
-  router.Add("PATCH", "/v1/jobs", [b, opts](Request& r) { return PutJob(b, *opts, r); });
-  router.Add("PUT", "/v1/jobs/{job}", [b, opts](Request& r) { return PutJob(b, *opts, r); });
+  // Writes run inline (on the transport's I/O thread) when nothing in them
+  // blocks; the middleware decides too (ApiOptions::middleware_may_block).
+  const auto put_inline = o.middleware_may_block ? Router::InlineIf() : PutJobRunsInline;
+  const auto always = o.middleware_may_block
+                          ? Router::InlineIf()
+                          : Router::InlineIf([](const Request&) { return true; });
+  const auto put = [b, opts](Request& r) { return PutJob(b, *opts, r); };
+  router.Add("POST", "/v1/jobs", put, put_inline);
+  router.Add("PATCH", "/v1/jobs", put, put_inline);
+  router.Add("PUT", "/v1/jobs/{job}", put, put_inline);
   router.Add("GET", "/v1/jobs/{job}", [b](Request& r) { return GetJob(b, r); });
-  router.Add("DELETE", "/v1/jobs/{job}", [b, opts](Request& r) { return DeleteJob(b, *opts, r); });
+  router.Add(
+      "DELETE", "/v1/jobs/{job}", [b, opts](Request& r) { return DeleteJob(b, *opts, r); }, always);
   router.Add("POST", "/v1/jobs/{job}", [b, opts](Request& r) { return RunJob(b, *opts, r); });
   router.Add("POST", "/v1/jobs/{job}/run", [b, opts](Request& r) { return RunJob(b, *opts, r); });
-  router.Add("POST", "/v1/jobs/{job}/toggle",
-             [b, opts](Request& r) { return ToggleJob(b, *opts, r); });
+  router.Add(
+      "POST", "/v1/jobs/{job}/toggle", [b, opts](Request& r) { return ToggleJob(b, *opts, r); },
+      always);
 }
 
 }  // namespace ckron::api::internal

@@ -17,9 +17,10 @@ std::vector<std::string> Router::Split(const std::string& path) {
   return out;
 }
 
-void Router::Add(std::string method, std::string pattern, Handler handler) {
+void Router::Add(std::string method, std::string pattern, Handler handler, InlineIf runs_inline) {
   CKRON_CHECK(!pattern.empty() && pattern.front() == '/');
-  Route r{std::move(method), pattern, Split(pattern), 0, std::move(handler)};
+  Route r{std::move(method),     pattern, Split(pattern), 0, std::move(handler),
+          std::move(runs_inline)};
   for (const std::string& s : r.segments) r.literals += s.front() != '{';
   routes_.push_back(std::move(r));
 }
@@ -39,6 +40,16 @@ bool Router::Matches(const Route& r, const std::vector<std::string>& segs,
 }
 
 const Handler* Router::Match(Request* request) const {
+  const Route* r = Find(request);
+  return r == nullptr ? nullptr : &r->handler;
+}
+
+bool Router::RunsInline(Request* request) const {
+  const Route* r = Find(request);
+  return r != nullptr && r->runs_inline && r->runs_inline(*request);
+}
+
+const Router::Route* Router::Find(Request* request) const {
   const std::vector<std::string> segs = Split(request->path);
   const Route* best = nullptr;
   for (const Route& r : routes_) {
@@ -52,7 +63,7 @@ const Handler* Router::Match(Request* request) const {
   }
   Matches(*best, segs, &request->params);
   request->route = best->pattern;
-  return &best->handler;
+  return best;
 }
 
 bool Router::PathExists(const std::string& path) const {

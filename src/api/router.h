@@ -12,6 +12,7 @@
 #ifndef CKRON_API_ROUTER_H_
 #define CKRON_API_ROUTER_H_
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -22,9 +23,19 @@ namespace ckron::api {
 
 class Router {
  public:
+  // Whether a request may run on the transport's I/O thread (its handler
+  // never blocks and answers later through a DeferredResponse).
+  using InlineIf = std::function<bool(const Request&)>;
+
   // REQUIRES: `pattern` starts with '/'; no two routes with the same
-  // method and pattern shape.
-  void Add(std::string method, std::string pattern, Handler handler);
+  // method and pattern shape. Without `runs_inline` the handler runs on a
+  // handler thread (it may block).
+  void Add(std::string method, std::string pattern, Handler handler,
+           InlineIf runs_inline = nullptr);
+
+  // Whether the request's route runs inline (false for no route). Sets
+  // request->route and request->params as Match does.
+  bool RunsInline(Request* request) const;
 
   // The handler for the request, with request->route and request->params
   // set; nullptr when no route matches (route is then "").
@@ -43,7 +54,9 @@ class Router {
     std::vector<std::string> segments;  // "{name}" for parameters
     int literals = 0;                   // more literal segments win
     Handler handler;
+    InlineIf runs_inline;  // empty: never
   };
+  const Route* Find(Request* request) const;
   static std::vector<std::string> Split(const std::string& path);
   static bool Matches(const Route& r, const std::vector<std::string>& segs,
                       std::map<std::string, std::string>* params);

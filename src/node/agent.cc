@@ -224,17 +224,19 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
         api::ApiOptions{
             .cors_origins = CorsOrigins(running.cors_origins),
             .middleware = agent->telemetry_->ApiMiddleware(),
+            .middleware_may_block = agent->telemetry_->auth_enabled(),  // its key derivation
             .metrics_text = [m = &agent->telemetry_->metrics()] { return m->RenderText(); },
             .events = &agent->server_->events()},
         &agent->server_->api_backend());
     api::Api* api = agent->api_.get();
-    CKRON_ASSIGN_OR_RETURN(
-        agent->http_server_,
-        api::HttpServer::Start({.address = a.http_listen,
+    CKRON_ASSIGN_OR_RETURN(agent->http_server_,
+                           api::HttpServer::Start(
+                               {.address = a.http_listen,
                                 .tls_cert_file = running.https_cert_file,
                                 .tls_key_file = running.https_key_file,
                                 .tls_client_ca_file = running.https_client_ca_file},
-                               [api](api::Request& r) { return api->Handle(r); }));
+                               [api](api::Request& r) { return api->Handle(r); },
+                               [api](api::Request& r) { return api->RunsInline(r); }));
   }
 
   // 8-9. cluster work and the member events that drive it.

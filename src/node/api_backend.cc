@@ -33,6 +33,14 @@ Result<fsm::Outcome> ServerApiBackend::Propose(fsm::Command command, absl::Time 
   return fsm::DecodeOutcome(applied.result);
 }
 
+void ServerApiBackend::ProposeAsync(fsm::Command command, absl::Time deadline, ProposeDone done) {
+  v_.leader_client->ProposeAsync(replica::EncodeCommand(absl::Now(), std::move(command)), deadline,
+                                 [done = std::move(done)](Result<raft::Applied> applied) {
+                                   if (!applied.ok()) return done(applied.status());
+                                   done(fsm::DecodeOutcome(applied->result));
+                                 });
+}
+
 Status ServerApiBackend::RunJob(const std::string& job, bool force, absl::Time deadline) {
   return v_.leader_client->CallLeader([&] { return v_.dispatcher->RunNow(job, force, deadline); },
                                       [&](const std::string& addr) {

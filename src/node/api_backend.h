@@ -50,6 +50,7 @@ class ServerApiBackend final : public api::Backend {
   const replica::ReplicatedState& state() const override { return *v_.state; }
   Status ValidateJob(const fsm::Job& job) const override;
   Result<fsm::Outcome> Propose(fsm::Command command, absl::Time deadline) override;
+  void ProposeAsync(fsm::Command command, absl::Time deadline, ProposeDone done) override;
   Status RunJob(const std::string& job, bool force, absl::Time deadline) override;
   Status CancelExecution(const std::string& job, const std::string& id,
                          absl::Time deadline) override;

@@ -7,7 +7,9 @@
 #ifndef CKRON_API_TESTING_FAKE_BACKEND_H_
 #define CKRON_API_TESTING_FAKE_BACKEND_H_
 
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,6 +34,19 @@ class FakeBackend final : public Backend {
     const std::string bytes = replica::EncodeCommand(now, std::move(command));
     const std::string out = state_.Apply({LogIndex(index_), Term(1), 0, 1}, bytes);
     return fsm::DecodeOutcome(out);
+  }
+  // Answered at once, unless hold_proposals: then queued in `held` for the
+  // test to complete (ReleaseHeld), as a leader answers from Raft's apply.
+  void ProposeAsync(fsm::Command command, absl::Time deadline, ProposeDone done) override {
+    if (!hold_proposals) return done(Propose(std::move(command), deadline));
+    held.push_back([this, c = std::make_shared<fsm::Command>(std::move(command)), deadline,
+                    done = std::move(done)] { done(Propose(std::move(*c), deadline)); });
+  }
+  // Completes the held proposals in order.
+  void ReleaseHeld() {
+    auto h = std::move(held);
+    held.clear();
+    for (auto& f : h) f();
   }
   Status RunJob(const std::string& job, bool force, absl::Time) override {
     if (!state_.Read([&](const fsm::State& s) { return s.FindJob(job) != nullptr; })) {
@@ -72,6 +87,8 @@ class FakeBackend final : public Backend {
 
   absl::Time now = absl::FromUnixSeconds(1'790'000'000);
   Status propose_error;
+  bool hold_proposals = false;
+  std::vector<std::function<void()>> held;
   Status run_error;
   std::vector<std::pair<std::string, bool>> runs;
   std::vector<std::pair<std::string, std::string>> cancels;

@@ -84,13 +84,21 @@ std::optional<std::string> ServerApiBackend::LiveOutput(const std::string& job,
   if (now < absl::FromUnixNanos(live_output_paused_until_.load(std::memory_order_relaxed))) {
     return std::nullopt;
   }
-  auto live = v_.cluster_client->LiveOutput(server->rpc_addr, job, id, now + kLiveOutputDeadline);
+  // Only the bytes after the copy kept of the leader's buffer come over.
+  const rpc::LiveOutputCopy::Ask ask = live_copies_.Next(job, id);
+  auto live = v_.cluster_client->LiveOutput(server->rpc_addr, job, id, ask.offset, ask.generation,
+                                            now + kLiveOutputDeadline);
   if (!live.ok()) {
     live_output_paused_until_.store(absl::ToUnixNanos(absl::Now() + kLiveOutputPause),
                                     std::memory_order_relaxed);
     return std::nullopt;
   }
-  return std::move(*live);
+  if (!live->has_value()) {
+    live_copies_.Forget(job, id);
+    return std::nullopt;
+  }
+  rpc::ClusterClient::LiveOutputAnswer& a = **live;
+  return live_copies_.Update(job, id, std::move(a.output), a.end, a.generation, now);
 }
 
 std::vector<api::MemberInfo> ServerApiBackend::Members() const {

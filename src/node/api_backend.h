@@ -21,6 +21,7 @@
 #include "rpc/cluster_client.h"
 #include "rpc/cluster_view.h"
 #include "rpc/leader_client.h"
+#include "rpc/live_output_offsets.h"
 
 namespace ckron::node {
 
@@ -70,6 +71,9 @@ class ServerApiBackend final : public api::Backend {
   // A follower asks the leader for live output again only after this
   // (Unix ns): set for a second after a call failed.
   mutable std::atomic<std::int64_t> live_output_paused_until_{0};
+  // This follower's copies of the leader's live buffers (incremental
+  // Cluster.LiveOutput).
+  mutable rpc::LiveOutputCopy live_copies_;
 };
 
 }  // namespace ckron::node

@@ -222,21 +222,25 @@ Status ClusterClient::RunJob(const std::string& address, const std::string& job_
   return s.ok() ? OkStatus() : FromGrpc(s, address);
 }
 
-Result<std::optional<std::string>> ClusterClient::LiveOutput(const std::string& address,
-                                                             const std::string& job_name,
-                                                             const std::string& execution_id,
-                                                             absl::Time deadline) {
+Result<std::optional<ClusterClient::LiveOutputAnswer>> ClusterClient::LiveOutput(
+    const std::string& address, const std::string& job_name, const std::string& execution_id,
+    std::uint64_t offset, std::uint64_t generation, absl::Time deadline) {
   auto stub = ckron::v1::Cluster::NewStub(Channel(address));
   grpc::ClientContext ctx;
   SetDeadline(ctx, deadline);
   ckron::v1::LiveOutputRequest req;
   req.set_job_name(job_name);
   req.set_execution_id(execution_id);
+  req.set_offset(offset);
+  req.set_generation(generation);
   ckron::v1::LiveOutputResponse resp;
   const grpc::Status s = stub->LiveOutput(&ctx, req, &resp);
   if (!s.ok()) return FromGrpc(s, address);
-  if (!resp.streaming()) return std::optional<std::string>();
-  return std::optional<std::string>(std::move(*resp.mutable_output()));
+  if (!resp.streaming()) return std::optional<LiveOutputAnswer>();
+  return std::optional<LiveOutputAnswer>(
+      LiveOutputAnswer{.output = std::move(*resp.mutable_output()),
+                       .end = resp.end(),
+                       .generation = resp.generation()});
 }
 
 Result<ServerStatus> ClusterClient::GetStatus(const std::string& address, absl::Time deadline) {

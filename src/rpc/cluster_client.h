@@ -92,12 +92,20 @@ class ClusterClient {
   Status RunJob(const std::string& address, const std::string& job_name, bool force,
                 absl::Time deadline);
   // Cluster.LiveOutput at the server at `address` (the leader's live view of
-  // a running execution): nullopt when it does not stream there. Errors:
-  // kNotLeader (that server does not lead), a transport failure.
-  Result<std::optional<std::string>> LiveOutput(const std::string& address,
-                                                const std::string& job_name,
-                                                const std::string& execution_id,
-                                                absl::Time deadline);
+  // a running execution): nullopt when it does not stream there. `offset`
+  // and `generation` (0, 0: the whole buffer) come from an earlier answer
+  // (rpc/live_output_offsets.h). Errors: kNotLeader (that server does not
+  // lead), a transport failure.
+  struct LiveOutputAnswer {
+    std::string output;  // the bytes after `offset`, or the whole buffer
+    std::uint64_t end = 0;
+    std::uint64_t generation = 0;  // 0: an older leader (whole buffers)
+  };
+  Result<std::optional<LiveOutputAnswer>> LiveOutput(const std::string& address,
+                                                     const std::string& job_name,
+                                                     const std::string& execution_id,
+                                                     std::uint64_t offset, std::uint64_t generation,
+                                                     absl::Time deadline);
 
  private:
   std::shared_ptr<grpc::Channel> Channel(const std::string& address);

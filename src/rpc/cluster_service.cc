@@ -110,7 +110,16 @@ grpc::Status ClusterService::LiveOutput(grpc::ServerContext*,
   if (!raft_->IsLeader()) return ToGrpc(Status::NotLeader("", "this server does not lead"));
   auto output = options_.live_output(request->job_name(), request->execution_id());
   response->set_streaming(output.has_value());
-  if (output) response->set_output(std::move(*output));
+  if (!output) {
+    live_positions_.Forget(request->job_name(), request->execution_id());
+    return grpc::Status::OK;
+  }
+  LiveOutputPositions::Answer a =
+      live_positions_.Serve(request->job_name(), request->execution_id(), std::move(*output),
+                            request->offset(), request->generation(), absl::Now());
+  response->set_output(std::move(a.output));
+  response->set_end(a.end);
+  response->set_generation(a.generation);
   return grpc::Status::OK;
 }
 

@@ -23,6 +23,7 @@
 #include "replica/replicated_state.h"
 #include "rpc/cluster_view.h"
 #include "rpc/leader_client.h"
+#include "rpc/live_output_offsets.h"
 
 namespace ckron::rpc {
 
@@ -95,6 +96,8 @@ class ClusterService final
   LocalRaft* const raft_;
   const replica::ReplicatedState* const state_;
   const RestoreCounter* const restores_;
+  // Numbers live output bytes so followers fetch only what is new.
+  LiveOutputPositions live_positions_;
 };
 
 }  // namespace ckron::rpc

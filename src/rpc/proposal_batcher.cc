@@ -28,6 +28,11 @@ ProposalBatcher::ProposalBatcher(SendBatch send, ProposalBatcherOptions options)
   CKRON_CHECK(options_.max_inflight_batches >= 1);
 }
 
+ProposalBatcher::~ProposalBatcher() {
+  std::unique_lock lock(mu_);
+  idle_.wait(lock, [&] { return inflight_ == 0 && completing_ == 0; });
+}
+
 std::uint64_t ProposalBatcher::batches_sent() const {
   std::lock_guard lock(mu_);
   return batches_sent_;
@@ -106,6 +111,7 @@ void ProposalBatcher::Complete(std::vector<std::shared_ptr<Item>> batch, BatchRe
   {
     std::lock_guard lock(mu_);
     --inflight_;
+    ++completing_;  // the destructor waits: this still uses the batcher below
   }
   const std::string& address = batch.front()->address;
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -122,6 +128,8 @@ void ProposalBatcher::Complete(std::vector<std::shared_ptr<Item>> batch, BatchRe
   }
   // A slot is free: send what queued meanwhile.
   Pump();
+  std::lock_guard lock(mu_);
+  if (--completing_ == 0 && inflight_ == 0) idle_.notify_all();
 }
 
 void ProposalBatcher::ProposeAsync(const std::string& address, std::string command,

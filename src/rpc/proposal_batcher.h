@@ -37,6 +37,7 @@
 #ifndef CKRON_RPC_PROPOSAL_BATCHER_H_
 #define CKRON_RPC_PROPOSAL_BATCHER_H_
 
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -80,6 +81,9 @@ class ProposalBatcher {
   using Done = std::function<void(Result<raft::Applied>)>;
 
   explicit ProposalBatcher(SendBatch send, ProposalBatcherOptions options = {});
+  // Waits for the calls out (each bounded by its deadline) and for their
+  // completions to finish. REQUIRES: nobody proposes any more.
+  ~ProposalBatcher();
   ProposalBatcher(const ProposalBatcher&) = delete;
   ProposalBatcher& operator=(const ProposalBatcher&) = delete;
 
@@ -109,6 +113,8 @@ class ProposalBatcher {
   std::deque<std::shared_ptr<Item>> queue_;  // guarded by mu_; not yet sent
   // Invariant: 0 <= inflight_ <= options_.max_inflight_batches.
   int inflight_ = 0;                // guarded by mu_
+  int completing_ = 0;              // guarded by mu_: Complete() calls running
+  std::condition_variable idle_;    // signalled when both reach 0
   std::uint64_t batches_sent_ = 0;  // guarded by mu_
 };
 

@@ -6,63 +6,12 @@
 #include <optional>
 #include <utility>
 
+#include "agent/run_events.h"
 #include "common/log.h"
-#include "executor/executor.h"
-#include "fsm/codec.h"
 #include "rpc/status_codec.h"
 
 namespace ckron::agent {
-namespace {
-
 using ckron::v1::RunEvent;
-
-RunEvent StartedEvent(absl::Time started_at, bool duplicate) {
-  RunEvent event;
-  event.mutable_started()->set_started_at_ns(absl::ToUnixNanos(started_at));
-  event.mutable_started()->set_duplicate(duplicate);
-  return event;
-}
-
-RunEvent FinishedEvent(const fsm::Execution& execution) {
-  RunEvent event;
-  // Same message in fsm.proto; the codec is the one place that maps it.
-  const bool parsed = event.mutable_finished()->mutable_execution()->ParseFromString(
-      fsm::EncodeExecution(execution));
-  CKRON_CHECK(parsed);
-  return event;
-}
-
-RunEvent OutputEvent(std::string output) {
-  RunEvent event;
-  event.set_output(std::move(output));
-  return event;
-}
-
-Result<RunSpec> SpecFromRequest(const ckron::v1::RunRequest& request) {
-  if (request.execution_id().empty()) return Status::InvalidArgument("execution_id is empty");
-  CKRON_ASSIGN_OR_RETURN(fsm::Job job, fsm::DecodeJob(request.job().SerializeAsString()));
-  return RunSpec{.job = std::move(job),
-                 .execution_id = request.execution_id(),
-                 .group = request.group(),
-                 .attempt = request.attempt() == 0 ? 1 : request.attempt(),
-                 .term = request.term()};
-}
-
-}  // namespace
-
-fsm::Execution RunService::RefusedExecution(const ckron::v1::RunRequest& request,
-                                            const std::string& job_name, const Status& why) const {
-  const absl::Time now = options_.clock->Now();
-  return {.id = request.execution_id(),
-          .job_name = job_name,
-          .started_at = now,
-          .finished_at = now,
-          .success = false,
-          .output = executor::FailedExecution(why).output,
-          .node_name = options_.node_name,
-          .group = request.group(),
-          .attempt = request.attempt() == 0 ? 1 : request.attempt()};
-}
 
 RunService::RunService(RunTable* table, RunServiceOptions options)
     : table_(table), options_(std::move(options)) {
@@ -100,7 +49,8 @@ class RunService::RunReactor final : public grpc::ServerWriteReactor<RunEvent> {
       logging::Get("agent")->warn("run {} of job {} refused: {}", request.execution_id(), job_name,
                                   start.status().ToString());
       queued_.push_back(
-          FinishedEvent(service->RefusedExecution(request, job_name, start.status())));
+          FinishedEvent(RefusedExecution(request, job_name, service->options_.node_name,
+                                         *service->options_.clock, start.status())));
     } else {
       queued_.push_back(StartedEvent(start->started_at, start->duplicate));
       if (start->finished) {

@@ -10,6 +10,10 @@
 //                down, too many running) answers a single `finished` with
 //                success=false and no `started`: nothing ran, nothing is
 //                reported, the id is not remembered.
+//   RunMany      the same, for many runs over one call (run_session.cc):
+//                each run's events tagged, several runs' events per
+//                message when they queue up; a malformed run ends its tag
+//                with `closed` (INVALID_ARGUMENT) and the call goes on.
 //   Cancel       NOT_FOUND when the execution is not running here.
 //   ListRunning  the executions running here.
 // A malformed request (no execution id, no job name, undecodable job)
@@ -50,6 +54,8 @@ class RunService final : public ckron::v1::AgentRunner::CallbackService {
 
   grpc::ServerWriteReactor<ckron::v1::RunEvent>* Run(grpc::CallbackServerContext* context,
                                                      const ckron::v1::RunRequest* request) override;
+  grpc::ServerBidiReactor<ckron::v1::RunBatch, ckron::v1::RunEventBatch>* RunMany(
+      grpc::CallbackServerContext* context) override;
   grpc::ServerUnaryReactor* Cancel(grpc::CallbackServerContext* context,
                                    const ckron::v1::CancelRequest* request,
                                    ckron::v1::CancelResponse* response) override;
@@ -59,10 +65,7 @@ class RunService final : public ckron::v1::AgentRunner::CallbackService {
 
  private:
   class RunReactor;
-
-  // The result sent for a run refused before it started.
-  fsm::Execution RefusedExecution(const ckron::v1::RunRequest& request, const std::string& job_name,
-                                  const Status& why) const;
+  class SessionReactor;  // run_session.cc
 
   RunTable* const table_;
   const RunServiceOptions options_;

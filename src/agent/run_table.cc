@@ -1,5 +1,7 @@
 #include "agent/run_table.h"
 
+#include <algorithm>
+#include <condition_variable>
 #include <system_error>
 #include <utility>
 
@@ -12,6 +14,7 @@ struct RunTable::Entry {
   RunSpec spec;
   absl::Time started_at;
   std::stop_source stop;  // Cancel() and Runner's shutdown stop the run
+  bool armed = false;     // accepted ahead of started_at; counted in waiting_runs_
 
   std::mutex mu;  // guards the two below; observers are called with it held
   std::vector<std::shared_ptr<RunObserver>> observers;
@@ -78,8 +81,13 @@ Result<StartOutcome> RunTable::Start(RunSpec spec, std::shared_ptr<RunObserver> 
   }
   auto entry = std::make_shared<Entry>();
   entry->spec = std::move(spec);
-  entry->started_at = now;
-  if (options_.on_start) options_.on_start(entry->spec, now);
+  // A run sent ahead of its instant starts then (its thread waits), bounded
+  // by max_start_wait against a leader whose clock runs far ahead.
+  entry->started_at = std::clamp(entry->spec.start_at, now, now + options_.max_start_wait);
+  if (entry->started_at > now) {
+    entry->armed = true;
+    ++waiting_runs_;
+  }
   if (observer) entry->observers.push_back(std::move(observer));
   running_.emplace(key, entry);
   work_.push_back(entry);
@@ -97,11 +105,12 @@ Result<StartOutcome> RunTable::Start(RunSpec spec, std::shared_ptr<RunObserver> 
       work_.pop_back();
       running_.erase(key);
       --active_runs_;
+      if (entry->armed) --waiting_runs_;
       return Status::ResourceExhausted(std::string("cannot start an execution thread: ") +
                                        e.what());
     }
   }
-  return StartOutcome{.started_at = now, .duplicate = false};
+  return StartOutcome{.started_at = entry->started_at, .duplicate = false};
 }
 
 void RunTable::WorkerMain(Workers::iterator self) {
@@ -128,8 +137,42 @@ void RunTable::WorkerMain(Workers::iterator self) {
   workers_gone_.notify_all();
 }
 
+bool RunTable::WaitForStart(const std::shared_ptr<Entry>& entry) {
+  const absl::Duration wait = entry->started_at - options_.clock->Now();
+  if (!entry->armed) return true;
+  if (wait > absl::ZeroDuration()) {
+    std::mutex mu;
+    std::condition_variable_any woken;
+    std::unique_lock lock(mu);
+    // Ends at the instant, or early when the run is stopped (Cancel()).
+    woken.wait_for(lock, entry->stop.get_token(), absl::ToChronoNanoseconds(wait),
+                   [] { return false; });
+  }
+  {
+    std::lock_guard lock(mu_);
+    --waiting_runs_;
+  }
+  runs_done_.notify_all();
+  return !entry->stop.stop_requested();
+}
+
 void RunTable::Execute(const std::shared_ptr<Entry>& entry) {
   const RunSpec& spec = entry->spec;
+  if (!WaitForStart(entry)) {
+    Finish(entry, fsm::Execution{.id = spec.execution_id,
+                                 .job_name = spec.job.name,
+                                 .started_at = entry->started_at,
+                                 .finished_at = options_.clock->Now(),
+                                 .success = false,
+                                 .output = executor::FailedExecution(
+                                               Status::Cancelled("cancelled before its start time"))
+                                               .output,
+                                 .node_name = options_.node_name,
+                                 .group = spec.group,
+                                 .attempt = spec.attempt});
+    return;
+  }
+  if (options_.on_start) options_.on_start(spec, options_.clock->Now());
   const executor::ExecuteRequest request{.job_name = JobName(spec.job.name),
                                          .execution_id = ExecutionId(spec.execution_id),
                                          .config = spec.job.executor_config};
@@ -263,8 +306,12 @@ std::size_t RunTable::idle_threads() const {
 
 Status RunTable::Shutdown() {
   {
-    std::lock_guard lock(mu_);
+    // Runs armed ahead (start_at) are already "running" for the cluster:
+    // they start at their instant (at most max_start_wait away) and get the
+    // same grace as the others.
+    std::unique_lock lock(mu_);
     shutting_down_ = true;
+    runs_done_.wait(lock, [this] { return waiting_runs_ == 0; });
   }
   // Runs that had not reached the runner yet fail with kUnavailable, and
   // are reported as such.

@@ -53,6 +53,10 @@ struct RunSpec {
   std::int64_t group = 0;
   std::uint32_t attempt = 1;
   std::uint64_t term = 0;
+  // Start no earlier than this (run.proto RunRequest.start_at_ns): the
+  // leader sends a scheduled run a little ahead of its instant, and the
+  // run's thread waits for it here. The past (the default): at once.
+  absl::Time start_at = absl::InfinitePast();
 };
 
 // Watches one run. Called on the execution's thread, never concurrently for
@@ -90,14 +94,19 @@ struct RunTableOptions {
   std::size_t remember_count = 10000;
   std::size_t remember_bytes = std::size_t{64} << 20;
   const Clock* clock = &SystemClock::Get();  // started_at, finished_at, expiry
+  // The longest a run waits for its start_at: a later one (the leader's
+  // clock far ahead of this node's) starts this long after it arrived.
+  absl::Duration max_start_wait = absl::Seconds(2);
   // Called for every run started (not for duplicates) with its started_at,
-  // under the table's lock: must be quick (the trigger lag metric).
+  // as its executor begins: must be quick (the trigger lag metric).
   std::function<void(const RunSpec& spec, absl::Time started_at)> on_start;
 };
 
 // What Start() did.
 struct StartOutcome {
-  absl::Time started_at;  // of this run, or of the original for a duplicate
+  // Of this run (a waiting run: when it will start), or of the original for
+  // a duplicate.
+  absl::Time started_at;
   bool duplicate = false;
   // A duplicate of a finished run: its remembered result. The observer is
   // then not called.
@@ -146,7 +155,8 @@ class RunTable {
   std::size_t threads() const;
   std::size_t idle_threads() const;
 
-  // Refuses new runs, then lets the running ones finish (Runner::Shutdown:
+  // Refuses new runs, waits for runs armed ahead to reach their start_at
+  // (at most max_start_wait), then lets the running ones finish (Runner::Shutdown:
   // its grace, then cancellation) and waits for them and the table's
   // threads, so every result has reached the sink when it returns OK.
   // kTimeout if some executor ignored cancellation (their threads still run).
@@ -163,6 +173,8 @@ class RunTable {
 
   void WorkerMain(Workers::iterator self);
   void Execute(const std::shared_ptr<Entry>& entry);
+  // Waits until the run's started_at; false if it was stopped meanwhile.
+  bool WaitForStart(const std::shared_ptr<Entry>& entry);
   void Finish(const std::shared_ptr<Entry>& entry, fsm::Execution execution);
   void Remember(const fsm::Execution& execution);  // REQUIRES: mu_ held
   void Forget(absl::Time now);                     // REQUIRES: mu_ held
@@ -193,7 +205,8 @@ class RunTable {
   std::deque<std::shared_ptr<Entry>> work_;  // guarded by mu_
   std::condition_variable work_ready_;       // work_ grew or stop_workers_
   std::size_t active_runs_ = 0;              // guarded by mu_
-  std::condition_variable runs_done_;        // notified when active_runs_ drops
+  std::size_t waiting_runs_ = 0;             // guarded by mu_; armed, before their start_at
+  std::condition_variable runs_done_;        // notified when active_runs_ or waiting_runs_ drops
   std::condition_variable workers_gone_;     // notified when workers_ shrinks
 };
 

@@ -234,3 +234,54 @@ TEST_F(RunTableTest, Threads_IdleLongerThanTheTtl_Exit) {
 
 }  // namespace
 }  // namespace ckron::agent
+
+namespace ckron::agent {
+namespace {
+
+TEST_F(RunTableTest, StartAt_TheRunStartsAtItsInstantNotBefore) {
+  std::atomic<int> on_start_calls{0};
+  Make({.on_start = [&](const RunSpec&, absl::Time) { ++on_start_calls; }});
+  RunSpec spec = Spec("armed");
+  spec.start_at = clock_.Now() + absl::Milliseconds(800);
+  auto started = table_->Start(spec, nullptr);
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  EXPECT_EQ(started->started_at, spec.start_at);  // counted as started then
+  EXPECT_EQ(instant_->calls, 0);                  // its thread waits meanwhile
+  EXPECT_EQ(on_start_calls, 0);
+  EXPECT_EQ(table_->Running().size(), 1u);
+  const auto got = sink_.WaitFor(1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(got[0].success) << got[0].output;
+  EXPECT_EQ(got[0].started_at, spec.start_at);
+  EXPECT_EQ(instant_->calls, 1);
+  EXPECT_EQ(on_start_calls, 1);
+}
+
+TEST_F(RunTableTest, StartAt_CancelledWhileWaitingFailsWithoutRunning) {
+  Make({.max_start_wait = absl::Minutes(10)});
+  RunSpec spec = Spec("armed");
+  spec.start_at = clock_.Now() + absl::Minutes(5);
+  ASSERT_TRUE(table_->Start(spec, nullptr).ok());
+  ASSERT_TRUE(table_->Cancel("job-1", "armed").ok());
+  const auto got = sink_.WaitFor(1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_FALSE(got[0].success);
+  EXPECT_NE(got[0].output.find("cancelled before its start time"), std::string::npos)
+      << got[0].output;
+  EXPECT_EQ(instant_->calls, 0);
+}
+
+TEST_F(RunTableTest, StartAt_FarAheadIsBoundedByMaxStartWait) {
+  Make({.max_start_wait = absl::Milliseconds(300)});
+  RunSpec spec = Spec("skewed");
+  spec.start_at = clock_.Now() + absl::Hours(1);  // the leader's clock far ahead
+  const absl::Time now = clock_.Now();
+  auto started = table_->Start(spec, nullptr);
+  ASSERT_TRUE(started.ok());
+  EXPECT_EQ(started->started_at, now + absl::Milliseconds(300));
+  ASSERT_EQ(sink_.WaitFor(1).size(), 1u);
+  EXPECT_EQ(instant_->calls, 1);
+}
+
+}  // namespace
+}  // namespace ckron::agent

@@ -18,7 +18,7 @@ std::shared_ptr<spdlog::logger> Log() {
 
 }  // namespace
 
-// One AgentRunner.Run call. Owns itself: deleted after OnDone.
+// One AgentRunner.Run call, for an agent without RunMany. Owns itself: deleted after OnDone.
 class AgentCalls::Stream final : public grpc::ClientReadReactor<ckron::v1::RunEvent> {
  public:
   Stream(AgentCalls* owner, std::uint64_t id, fsm::RunKey key, std::string peer)
@@ -95,32 +95,37 @@ ckron::v1::AgentRunner::Stub* AgentCalls::StubFor(const std::string& rpc_addr) {
   return stub.get();
 }
 
-std::uint64_t AgentCalls::Run(const std::string& rpc_addr, const ckron::v1::RunRequest& request,
-                              const fsm::RunKey& key) {
+void AgentCalls::StartStream(std::uint64_t id, const std::string& rpc_addr,
+                             const ckron::v1::RunRequest& request, const fsm::RunKey& key) {
   ckron::v1::AgentRunner::Stub* stub = StubFor(rpc_addr);
   Stream* s;
-  std::uint64_t id;
   {
     std::lock_guard lock(mu_);
-    id = next_stream_++;
     s = new Stream(this, id, key, "agent " + key.node_name + " at " + rpc_addr);
     streams_[id] = s;
     ++live_;
+    ++legacy_open_;
   }
   s->Begin(stub, request);
-  return id;
 }
 
-void AgentCalls::CancelStream(std::uint64_t stream) {
-  std::lock_guard lock(mu_);
+bool AgentCalls::CancelRunCall(std::uint64_t stream) {
   // Under mu_: Detach() erases the entry under mu_ before the Stream is
   // deleted, so the pointer is valid here.
-  if (auto it = streams_.find(stream); it != streams_.end()) it->second->Cancel();
+  auto it = streams_.find(stream);
+  if (it == streams_.end()) return false;
+  it->second->Cancel();
+  return true;
+}
+
+void AgentCalls::CancelRunCalls() {
+  for (auto& [id, s] : streams_) s->Cancel();
 }
 
 void AgentCalls::Detach(std::uint64_t stream) {
   std::lock_guard lock(mu_);
   streams_.erase(stream);
+  --legacy_open_;
 }
 
 void AgentCalls::Closed() {
@@ -161,17 +166,6 @@ void AgentCalls::CancelDone() {
   std::lock_guard lock(mu_);
   --cancels_;
   if (live_ == 0 && cancels_ == 0) idle_.notify_all();
-}
-
-void AgentCalls::CancelAllAndWait() {
-  std::unique_lock lock(mu_);
-  for (auto& [id, s] : streams_) s->Cancel();
-  idle_.wait(lock, [&] { return live_ == 0 && cancels_ == 0; });
-}
-
-std::size_t AgentCalls::open_streams() const {
-  std::lock_guard lock(mu_);
-  return live_;
 }
 
 }  // namespace ckron::dispatcher

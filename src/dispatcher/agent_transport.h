@@ -1,6 +1,6 @@
 // How the dispatcher reaches agents (proto/ckron/v1/run.proto, AgentRunner):
-// one server-streaming Run per dispatched execution, and Cancel for the
-// `replace` policy. Production uses AgentCalls (gRPC, agent_calls.h); the
+// a stream of events per dispatched execution, and Cancel for the `replace`
+// policy. Production uses AgentCalls (gRPC, agent_calls.h); the
 // deterministic simulation (tests/sim/) plugs in an in-memory network with
 // seeded loss and partitions. Keeping this seam narrow is what lets the
 // simulation run the real Dispatcher.
@@ -37,16 +37,22 @@ class RunObserver {
 
 // Thread safety: implementations are safe for concurrent use. For one
 // stream, RunObserver callbacks are sequential and OnRunClosed is the last;
-// they may run on any thread (never inside Run or CancelStream for
-// AgentCalls; an in-memory transport may deliver them later from its own
-// step).
+// they may run on any thread (never inside Run; CancelStream may deliver
+// the cancelled stream's OnRunClosed itself, so the caller must not hold a
+// lock the observer takes; an in-memory transport may deliver them later
+// from its own step).
 class AgentTransport {
  public:
   virtual ~AgentTransport() = default;
-  // Opens AgentRunner.Run at `rpc_addr`; returns the stream's handle (> 0).
+  // Starts a run on the agent at `rpc_addr` (AgentRunner.RunMany, or Run);
+  // returns the run's stream handle (> 0).
   // Failures (unreachable agent, refusal) arrive as OnRunClosed.
   virtual std::uint64_t Run(const std::string& rpc_addr, const ckron::v1::RunRequest& request,
                             const fsm::RunKey& key) = 0;
+  // Sends the runs Run() has queued since the last Flush. An implementation
+  // may hold runs until then, so that a burst goes to each agent in a few
+  // messages; the dispatcher calls it at the end of each turn.
+  virtual void Flush() {}
   // Cancels an open stream (OnRunClosed follows with kCancelled); no-op if
   // it already closed. The execution on the agent is not affected.
   virtual void CancelStream(std::uint64_t stream) = 0;

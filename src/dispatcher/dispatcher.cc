@@ -219,6 +219,7 @@ void Dispatcher::Turn() {
     FireTimer(timer);
     ++fired;
   }
+  calls_->Flush();                   // the runs this turn queued, a few messages per agent
   if (batch.size() + fired >= 16) {  // a burst: how long one turn takes
     Log()->debug("dispatcher: turn of {} message(s) and {} timer(s) took {}", batch.size(), fired,
                  absl::FormatDuration(clock_->Now() - t));
@@ -273,7 +274,7 @@ void Dispatcher::Handle(Message& m) {
       [&](auto& msg) {
         using T = std::decay_t<decltype(msg)>;
         if constexpr (std::is_same_v<T, fsm::RunPending>) {
-          PushTimer({msg.due,
+          PushTimer({msg.due - options_.arm_ahead,  // TryDispatch arms it ahead
                      TimerKind::kDispatch,
                      fsm::RunKey{msg.job_name, msg.group, msg.node_name, msg.attempt},
                      {}});
@@ -401,8 +402,8 @@ void Dispatcher::TryDispatch(const fsm::RunKey& key) {
     return;
   }
   const absl::Time now = clock_->Now();
-  if (run->due > now) {
-    PushTimer({run->due, TimerKind::kDispatch, key, {}});
+  if (run->due > now + options_.arm_ahead) {
+    PushTimer({run->due - options_.arm_ahead, TimerKind::kDispatch, key, {}});
     return;
   }
   // semantics §4.4: `replace` starts the new run after the cancelled one
@@ -429,6 +430,7 @@ void Dispatcher::TryDispatch(const fsm::RunKey& key) {
   request.set_group(key.group);
   request.set_attempt(key.attempt);
   request.set_term(term_.value());
+  if (run->due > now) request.set_start_at_ns(absl::ToUnixNanos(run->due));
   // Open before the stream so no early chunk is missed; closed with it.
   live_.Open(key.job_name, request.execution_id());
   d.stream = calls_->Run(*addr, request, key);

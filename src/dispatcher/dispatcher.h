@@ -94,6 +94,12 @@ struct DispatcherOptions {
   // the shell executor's own cancel grace is 10 s).
   absl::Duration replace_wait = absl::Seconds(15);
   absl::Duration replace_poll = absl::Milliseconds(100);
+  // A run due this soon is sent now with its instant as start_at
+  // (run.proto), and the agent starts it then: a burst is recorded and sent
+  // ahead and starts on time (docs/semantics.md, "Arming ahead"). Pairs
+  // with the scheduler's lead (scheduler_loop.h), which should be smaller.
+  // Zero: runs are sent at their instant.
+  absl::Duration arm_ahead = absl::ZeroDuration();
   // Live output kept per running execution (LiveOutput).
   std::size_t live_output_bytes = 64 * 1024;
   // Events queued for the dispatch loop before it falls back to rescanning

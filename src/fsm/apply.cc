@@ -213,9 +213,12 @@ ApplyResult Applier::operator()(const RecordFire& cmd) {
     events.insert(events.end(), failed.events.begin(), failed.events.end());
     return {OkStatus(), std::move(events), s_.ShareJob(cmd.job_name)};
   }
+  // A fire recorded ahead of its instant (semantics, "Arming ahead") runs
+  // at the instant, not before.
+  const absl::Time due = cmd.manual ? now_ : std::max(now_, cmd.scheduled);
   for (const std::string& node : cmd.targets) {
-    s_.pending_runs_[RunKey{job->name, cmd.group, node, 1}] = PendingRun{now_, now_};
-    events.push_back(RunPending{job->name, cmd.group, node, 1, now_});
+    s_.pending_runs_[RunKey{job->name, cmd.group, node, 1}] = PendingRun{due, now_};
+    events.push_back(RunPending{job->name, cmd.group, node, 1, due});
   }
   return {OkStatus(), std::move(events), s_.ShareJob(job->name)};
 }

@@ -106,6 +106,12 @@ struct ServerNodeOptions {
   // How long a dispatched run may take to start on its node before it is
   // recorded as failed (and retried if the job has retries).
   std::chrono::milliseconds dispatch_timeout{10000};
+  // Scheduled fires are recorded this long before their instant and their
+  // runs sent ahead, armed to start at the instant (docs/semantics.md,
+  // "Arming ahead"); a run due within arm_ahead is sent at once. 0: both
+  // at the instant.
+  std::chrono::milliseconds fire_lead{500};
+  std::chrono::milliseconds arm_ahead{1000};
   // The executors job writes are checked against (admission/): the agent's
   // registry, so a server accepts what its own agent side can run. Must
   // outlive the server node; nullptr = no executor config checks.

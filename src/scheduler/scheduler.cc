@@ -93,7 +93,11 @@ void Scheduler::CatchUp(const fsm::Job& job, absl::Time now, std::vector<FireInt
 void Scheduler::Refresh(const std::string& name, absl::Time now) {
   std::shared_ptr<const fsm::Job> job = jobs_->Find(name);
   std::optional<absl::Time> next;
-  if (job && !job->disabled) next = fsm::NextFire(*job, now);
+  // After its last recorded fire too: one recorded ahead of its instant
+  // (SchedulerLoopOptions::lead) is not queued again.
+  if (job && !job->disabled) {
+    next = fsm::NextFire(*job, std::max(now, job->last_fire.value_or(absl::InfinitePast())));
+  }
   if (next) {
     Queue(name, *next);
   } else {

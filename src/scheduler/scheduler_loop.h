@@ -11,6 +11,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -30,6 +31,32 @@ class FireSink {
   virtual void OnFires(std::vector<FireIntent> fires) = 0;
 };
 
+// Fires popped ahead of their instant (SchedulerLoopOptions::lead) pass
+// through here: those of jobs whose concurrency is forbid or replace are
+// held until their instant, since whether they run (or what they cancel)
+// depends on what runs then; the others go on at once. Used by the loop
+// and, stepped, by the deterministic simulation.
+//
+// Thread safety: not thread-safe (one scheduler thread).
+class AheadGate {
+ public:
+  explicit AheadGate(const JobSource* jobs) : jobs_(jobs) {}
+
+  // The fires of `popped` that may go to the sink now, followed by the held
+  // ones whose instant is at or before `now`.
+  std::vector<FireIntent> Admit(std::vector<FireIntent> popped, absl::Time now);
+  // The earliest held instant.
+  std::optional<absl::Time> NextHeld() const;
+  // Forgets the held fires (a reload queues them again: none was recorded).
+  void Clear() { held_.clear(); }
+
+ private:
+  bool MayFireAhead(const std::string& job_name) const;
+
+  const JobSource* const jobs_;
+  std::multimap<absl::Time, FireIntent> held_;
+};
+
 struct SchedulerLoopOptions {
   SchedulerOptions scheduler;
   // Fires handed to the sink per call; larger batches amortise Raft
@@ -38,6 +65,14 @@ struct SchedulerLoopOptions {
   // Job changes queued before the loop rebuilds from the state instead of
   // tracking each one (bounds memory under a flood of updates).
   std::size_t max_pending_changes = 100'000;
+  // Fires are handed to the sink this long before their instant, so that
+  // recording them and sending their runs (armed to start at the instant,
+  // DispatcherOptions::arm_ahead) is done by then: a burst of a thousand
+  // fires then starts on time instead of draining for tens of ms. Jobs
+  // whose concurrency is forbid or replace are held until the instant
+  // itself, since their fire depends on what runs then. Zero: at the
+  // instant (docs/semantics.md, "Arming ahead").
+  absl::Duration lead = absl::ZeroDuration();
 };
 
 class SchedulerLoop {

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <set>
 
 namespace ckron::scheduler {
@@ -131,6 +134,62 @@ TEST(SchedulerLoop, ChangedJobsAreRequeuedOrDropped) {
   absl::SleepFor(absl::Milliseconds(2200));
   EXPECT_LE(sink.Fires().size(), after_delete + 1);  // at most one already in flight
   loop.Stop();
+}
+
+// Records when each fire reached the sink.
+class ArrivalSink final : public FireSink {
+ public:
+  void OnFires(std::vector<FireIntent> fires) override {
+    const absl::Time now = absl::Now();
+    std::lock_guard lock(mu_);
+    for (auto& f : fires) arrivals_.emplace_back(std::move(f), now);
+    cv_.notify_all();
+  }
+  std::vector<std::pair<FireIntent, absl::Time>> WaitFor(std::size_t n) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(10), [&] { return arrivals_.size() >= n; });
+    return arrivals_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::pair<FireIntent, absl::Time>> arrivals_;
+};
+
+TEST(SchedulerLoop, WithALeadAllowJobsFireAheadAndForbidJobsWaitForTheirInstant) {
+  LockedJobs jobs;
+  fsm::Job allow = EverySecond("allow", absl::Now());
+  fsm::Job forbid = EverySecond("forbid", absl::Now());
+  forbid.concurrency = "forbid";
+  fsm::Job replace = EverySecond("replace", absl::Now());
+  replace.concurrency = "replace";
+  jobs.Put(allow);
+  jobs.Put(forbid);
+  jobs.Put(replace);
+  ArrivalSink sink;
+  SchedulerLoopOptions options;
+  options.lead = absl::Milliseconds(400);
+  SchedulerLoop loop(&jobs, &sink, &SystemClock::Get(), options);
+  loop.Start();
+  const auto arrivals = sink.WaitFor(9);  // three instants
+  loop.Stop();
+  ASSERT_GE(arrivals.size(), 9u);
+  std::map<std::string, std::set<absl::Time>> seen;
+  int allow_early = 0;
+  for (const auto& [fire, at] : arrivals) {
+    SCOPED_TRACE(fire.job_name + " at " + absl::FormatTime(fire.scheduled));
+    EXPECT_TRUE(seen[fire.job_name].insert(fire.scheduled).second) << "fired twice";
+    if (fire.job_name == "allow") {
+      // Never more than the lead ahead; ahead at least once (the loop is
+      // not late by 400 ms at every one of three instants).
+      EXPECT_GE(at, fire.scheduled - options.lead);
+      if (at < fire.scheduled) ++allow_early;
+    } else {
+      EXPECT_GE(at, fire.scheduled);  // forbid and replace: never ahead
+    }
+  }
+  EXPECT_GT(allow_early, 0);
 }
 
 }  // namespace

@@ -190,21 +190,26 @@ void Cluster::AgentReceiveRun(const std::string& agent, std::uint64_t tid, std::
     return;
   }
   const fsm::RunKey rk{job->name, request.group(), agent, request.attempt()};
-  oracle_.OnAgentStart(rk, request.execution_id(), job->retries);
+  // An armed run (start_at ahead) counts as started then; the agent's
+  // thread waits for it (agent/run_table.h, at most 1 s).
+  const absl::Time started =
+      request.start_at_ns() > 0
+          ? std::clamp(absl::FromUnixNanos(request.start_at_ns()), now(), now() + absl::Seconds(1))
+          : now();
+  oracle_.OnAgentStart(rk, request.execution_id(), job->retries, started);
   Agent::Run& r = a->runs[key];
   r.execution.id = request.execution_id();
   r.execution.job_name = job->name;
-  r.execution.started_at = now();
+  r.execution.started_at = started;
   r.execution.node_name = agent;
   r.execution.group = request.group();
   r.execution.attempt = request.attempt();
   const int min_ms = ConfigInt(*job, "sim_min_ms", 100);
   const int max_ms = std::max(min_ms, ConfigInt(*job, "sim_max_ms", 3000));
-  r.ends = now() + absl::Milliseconds(std::uniform_int_distribution<int>(min_ms, max_ms)(rng_));
+  r.ends = started + absl::Milliseconds(std::uniform_int_distribution<int>(min_ms, max_ms)(rng_));
   r.success = std::uniform_int_distribution<int>(1, 100)(rng_) > ConfigInt(*job, "sim_fail_pct", 0);
   r.streams.push_back({tid, stream, from});
   Trace(absl::StrCat(agent, " starts ", job->name, " ", r.execution.id));
-  const absl::Time started = now();
   StreamSend(this, agent, from, tid, stream,
              [stream, started](Transport* t) { t->Started(stream, started, false); });
   events_.At(r.ends, [this, agent, key, success = r.success] {

@@ -175,8 +175,15 @@ void Oracle::OnLoad(Term term, absl::Time now, const fsm::State& state,
 
 // --- Agents -----------------------------------------------------------------
 
-void Oracle::OnAgentStart(const fsm::RunKey& key, const std::string& id, std::uint32_t retries) {
+void Oracle::OnAgentStart(const fsm::RunKey& key, const std::string& id, std::uint32_t retries,
+                          absl::Time started_at) {
   const std::string what = key.job_name + " " + id;
+  // The group is the scheduled instant (a manual or dependent run: when it
+  // was recorded): armed ahead or not, no run starts before it.
+  if (started_at < absl::FromUnixNanos(key.group)) {
+    Fail("agent started " + what + " at " + T(started_at) + ", before its instant " +
+         T(absl::FromUnixNanos(key.group)));
+  }
   if (id != fsm::RunExecutionId(key.group, key.attempt, key.node_name)) {
     Fail("agent ran " + what + " under a wrong id");
   }

@@ -81,7 +81,9 @@ class Oracle {
               const std::vector<scheduler::FireIntent>& catch_up);
 
   // --- Agents ---
-  void OnAgentStart(const fsm::RunKey& key, const std::string& id, std::uint32_t retries);
+  // `started_at`: when its executor starts (an armed run: its start_at).
+  void OnAgentStart(const fsm::RunKey& key, const std::string& id, std::uint32_t retries,
+                    absl::Time started_at);
   void OnAgentFinish(const fsm::Execution& e);
 
   // --- After every step, per alive server ---

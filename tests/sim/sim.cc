@@ -32,6 +32,11 @@
 namespace ckron::sim {
 namespace {
 
+// As node/server_node.h's defaults: fires go to the dispatcher this long
+// before their instant, and runs due this soon are sent armed.
+constexpr absl::Duration kFireLead = absl::Milliseconds(200);
+constexpr absl::Duration kArmAhead = absl::Milliseconds(500);
+
 // The dispatcher's Proposer on one simulated server.
 class SimProposer final : public dispatcher::Proposer {
  public:
@@ -248,6 +253,7 @@ void Cluster::StartProcess(Server& s) {
   o.region = "global";
   o.seed = rng_();
   o.threaded = false;
+  o.arm_ahead = kArmAhead;
   const int id = s.id;
   s.dispatcher = std::make_unique<dispatcher::Dispatcher>(
       o, s.state.get(), s.proposer.get(), s.members.get(), &clock_,
@@ -483,6 +489,7 @@ void Cluster::Establish(Server& s) {
   Trace(s.name + " establishes leadership of term " + std::to_string(s.term.value()));
   s.dispatcher->Start(s.term);
   s.scheduler = std::make_unique<scheduler::Scheduler>(s.jobs.get());
+  s.gate = std::make_unique<scheduler::AheadGate>(s.jobs.get());
   std::vector<scheduler::FireIntent> catch_up = s.scheduler->Load(now());
   s.state->Read([&](const fsm::State& st) { oracle_.OnLoad(s.term, now(), st, catch_up); });
   for (const auto& f : catch_up) {
@@ -495,6 +502,7 @@ void Cluster::Revoke(Server& s) {
   if (!s.established) return;
   s.established = false;
   s.scheduler.reset();
+  s.gate.reset();
   s.changed.clear();
   if (s.dispatcher) s.dispatcher->Stop();
   Trace(s.name + " revokes leadership");
@@ -506,7 +514,9 @@ void Cluster::StepScheduling(Server& s) {
   if (s.dispatcher->FiresInFlight()) return;
   for (const std::string& name : s.changed) s.scheduler->Refresh(name, now());
   s.changed.clear();
-  std::vector<scheduler::FireIntent> due = s.scheduler->PopDue(now(), 1024);
+  // Ahead of the instant, as the threaded loop (scheduler_loop.h).
+  std::vector<scheduler::FireIntent> due =
+      s.gate->Admit(s.scheduler->PopDue(now() + kFireLead, 1024), now());
   if (due.empty()) return;
   std::string line = s.name + " fires";
   for (const auto& f : due)

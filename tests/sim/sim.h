@@ -34,6 +34,7 @@
 #include "fsm/execution_store.h"
 #include "replica/replicated_state.h"
 #include "scheduler/scheduler.h"
+#include "scheduler/scheduler_loop.h"
 #include "tests/sim/oracle.h"
 
 namespace ckron::sim {
@@ -120,6 +121,7 @@ struct Server {
   std::unique_ptr<dispatcher::MemberView> members;
   std::unique_ptr<dispatcher::Dispatcher> dispatcher;
   std::unique_ptr<scheduler::Scheduler> scheduler;  // while established
+  std::unique_ptr<scheduler::AheadGate> gate;       // while established
   std::vector<std::string> changed;                 // job events for the scheduler
   std::uint64_t incarnation = 0;
 };

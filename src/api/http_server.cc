@@ -73,6 +73,16 @@ struct Shared {
   std::set<std::shared_ptr<OpenStream>> streams;
   bool stopping = false;
 
+  // Requests handed to the handler pool whose answer is not yet written;
+  // guarded by mu. Stop() lets them finish (a POST /v1/leave is answered
+  // before the server that it stops goes away).
+  int answering = 0;
+  void EndAnswer() {
+    std::lock_guard lock(mu);
+    --answering;
+    streams_changed.notify_all();
+  }
+
   // False (503) when max_streams are open or the server stops.
   bool AddStream(const std::shared_ptr<OpenStream>& s) {
     std::lock_guard lock(mu);
@@ -211,6 +221,11 @@ class Session : public OpenStream, public std::enable_shared_from_this<Session<S
       // On this strand: the handler does not block.
       return Respond(shared_->handler(*request));
     }
+    {
+      std::lock_guard lock(shared_->mu);
+      ++shared_->answering;
+    }
+    pending_answer_ = true;
     net::post(*shared_->pool, [self = this->shared_from_this(), request] {
       Response response = self->shared_->handler(*request);
       net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
@@ -266,6 +281,7 @@ class Session : public OpenStream, public std::enable_shared_from_this<Session<S
     Tcp().expires_after(Chrono(options_->write_timeout));
     http::async_write(stream_, *res,
                       [self = this->shared_from_this(), res](beast::error_code ec, std::size_t) {
+                        self->AnswerWritten();
                         if (ec || !res->keep_alive()) return self->Close();
                         self->ReadHeader();
                       });
@@ -273,7 +289,15 @@ class Session : public OpenStream, public std::enable_shared_from_this<Session<S
 
   // ---- streaming responses ----
 
+  // The pool's answer of this connection is out (or will never be).
+  void AnswerWritten() {
+    if (!pending_answer_) return;
+    pending_answer_ = false;
+    shared_->EndAnswer();
+  }
+
   void StartStream(Response r) {
+    AnswerWritten();  // a stream is not waited for: Stop() ends it
     if (!shared_->AddStream(this->shared_from_this())) {
       Response busy =
           TextError(503, "too many open streams (at most " + std::to_string(options_->max_streams) +
@@ -452,6 +476,7 @@ class Session : public OpenStream, public std::enable_shared_from_this<Session<S
   std::vector<char> drain_buf_;
   std::size_t drained_ = 0;
   bool keep_alive_ = false;
+  bool pending_answer_ = false;  // counted in shared_->answering until written
   unsigned version_ = 11;
 
   // Streaming state, on the strand (ForceStop: after the I/O threads end).
@@ -557,6 +582,8 @@ std::string HttpServer::address() const {
 
 // How long Stop() waits for open streams to write their end.
 constexpr auto kStreamEndWait = std::chrono::seconds(2);
+// How long Stop() waits for answers the handler pool is still producing.
+constexpr auto kAnswerWait = std::chrono::seconds(2);
 
 void HttpServer::Stop() {
   if (impl_->stopped) return;
@@ -566,6 +593,11 @@ void HttpServer::Stop() {
     impl->acceptor.close(ignored);
   });
   Shared& shared = impl_->shared;
+  {
+    // Answers being computed or written go out first (bounded).
+    std::unique_lock lock(shared.mu);
+    shared.streams_changed.wait_for(lock, kAnswerWait, [&] { return shared.answering <= 0; });
+  }
   {
     std::unique_lock lock(shared.mu);
     shared.stopping = true;

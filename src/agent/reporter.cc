@@ -150,9 +150,7 @@ void Reporter::RunReportLoop() {
       continue;
     }
     if (!queue_.empty() && now >= next_report) {
-      const std::size_t n =
-          std::min(queue_.size(), window_open_ ? std::max<std::size_t>(options_.max_in_flight, 1)
-                                               : std::size_t{1});
+      const std::size_t n = BatchSize();
       const std::vector<Pending> batch(queue_.begin(),
                                        queue_.begin() + static_cast<std::ptrdiff_t>(n));
       stats_.attempts += n;
@@ -200,6 +198,20 @@ void Reporter::RunReportLoop() {
   }
 }
 
+std::size_t Reporter::BatchSize() const {
+  if (!window_open_) return std::min<std::size_t>(queue_.size(), 1);
+  // Rough size of one report on the wire: its output plus the fixed fields.
+  constexpr std::size_t kOverhead = 256;
+  const std::size_t max = std::max<std::size_t>(options_.max_batch, 1);
+  std::size_t n = 0, bytes = 0;
+  for (const Pending& p : queue_) {
+    bytes += p.execution.output.size() + kOverhead;
+    if (n == max || (n > 0 && bytes > options_.max_batch_bytes)) break;
+    ++n;
+  }
+  return n;
+}
+
 std::vector<rpc::LeaseRef> Reporter::LeasesToRenew() {
   // Called with mu_ held (queue_); running_ takes only the run table's lock.
   std::vector<rpc::LeaseRef> out = running_();
@@ -224,8 +236,7 @@ std::vector<Status> Reporter::ReportBatch(const std::vector<Pending>& batch, abs
   std::vector<const fsm::Execution*> executions;
   executions.reserve(batch.size());
   for (const Pending& p : batch) executions.push_back(&p.execution);
-  // All at once, on one channel, without a thread per call.
-  std::vector<Status> results = client_->ReportAll(address, executions, deadline);
+  std::vector<Status> results = client_->ReportMany(address, executions, deadline);
   // Steer by the first failure that a retry may fix, else by the outcome.
   const Status* steer = nullptr;
   bool any_ok = false;

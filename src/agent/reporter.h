@@ -6,10 +6,13 @@
 // to a server, retried with exponential backoff across failures and leader
 // changes until one acknowledges it (an ack means committed; reports are
 // idempotent by execution id, so a retry after a lost ack is harmless).
-// Reports go oldest first: one at a time until a server has acknowledged
-// one, then up to max_in_flight at once to that server (each waits for a
-// Raft commit, so one at a time would cap a node at one report per commit
-// round trip); any failure drops back to one at a time. Servers come from the member
+// Reports go oldest first, in Executions.ReportMany calls, one call at a
+// time: one report per call until a server has acknowledged one, then up to
+// max_batch (and max_batch_bytes) per call to that server, so the results
+// that queued while a call waited for its Raft commit share the next one;
+// any failure drops back to one per call. A server without ReportMany gets
+// one Report call per result instead (rpc::ExecutionsClient::ReportMany).
+// Servers come from the member
 // directory (alive members tagged server=true, at their rpc_addr tag): the
 // reporter sticks to the last server that answered, follows a kNotLeader's
 // leader hint (a Raft or RPC address of a known server), and otherwise
@@ -25,9 +28,7 @@
 // while there is none. A failed renewal is retried after renew_retry.
 //
 // Thread safety: safe for concurrent use. One owner thread
-// (RunReportLoop) makes every call, and for a window of reports starts one
-// short-lived thread per extra call, joined before it goes on; Deliver()
-// only enqueues. This class
+// (RunReportLoop) makes every call; Deliver() only enqueues. This class
 // behaves like a monitor: mu_ guards the fields below it.
 #ifndef CKRON_AGENT_REPORTER_H_
 #define CKRON_AGENT_REPORTER_H_
@@ -83,10 +84,12 @@ struct ReporterOptions {
   absl::Duration max_backoff = absl::Seconds(5);
   // Deadline of one call.
   absl::Duration call_timeout = absl::Seconds(10);
-  // Reports sent at once to a server that acknowledged the last ones. More:
-  // more results per Raft commit round trip (they commit together); costs
-  // one thread per call in flight. 1 = strictly one at a time.
-  std::size_t max_in_flight = 64;
+  // Most reports in one call to a server that acknowledged the last ones
+  // (they commit together), and the most bytes of output they may carry
+  // together (a single larger report still goes alone): below gRPC's 4 MiB
+  // message limit. 1 = strictly one at a time.
+  std::size_t max_batch = 512;
+  std::size_t max_batch_bytes = 2 << 20;
 };
 
 struct ReporterStats {
@@ -133,7 +136,7 @@ class Reporter final : public ResultSink {
   using SteadyTime = std::chrono::steady_clock::time_point;
 
   void RunReportLoop();
-  // One attempt for each of `batch`, made concurrently to one server, in
+  // One attempt for each of `batch`, in one call to one server, in
   // the order of `batch` / one renewal (true: renewed or nothing to
   // renew). MUST NOT hold mu_.
   std::vector<Status> ReportBatch(const std::vector<Pending>& batch, absl::Time deadline,
@@ -144,6 +147,9 @@ class Reporter final : public ResultSink {
   // Updates where the next call goes from the answer of `address`; returns
   // true if a leader hint was followed (worth retrying at once).
   bool Steer(const std::string& address, const Status& status);
+  // How many of the oldest queued reports the next call carries (0 when
+  // none is queued). REQUIRES: mu_ held.
+  std::size_t BatchSize() const;
   // Running here, plus queued reports. REQUIRES: mu_ held.
   std::vector<rpc::LeaseRef> LeasesToRenew();
 

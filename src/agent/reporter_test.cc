@@ -75,7 +75,7 @@ TEST(Reporter, Report_FailuresAreRetriedUntilAcked_ThenAckedOnce) {
   ASSERT_TRUE(a.service.WaitFor([&] { return a.service.acked().size() == 1; }));
   ASSERT_TRUE(reporter.Flush(absl::Seconds(30)).ok());
   EXPECT_EQ(a.AckedIds(), std::vector<std::string>{"e1"});
-  EXPECT_EQ(a.service.ReportCalls(), 4);
+  EXPECT_EQ(a.service.Attempts(), 4);
   const auto acked = a.service.AckedSnapshot();
   EXPECT_EQ(acked[0].output(), "out of e1");
   EXPECT_EQ(acked[0].finished_at_ns(), 101'000'000'000);
@@ -101,7 +101,7 @@ TEST(Reporter, Report_NotLeaderWithRaftAddressHint_GoesToTheLeader) {
   EXPECT_EQ(leader.AckedIds(), (std::vector<std::string>{"e1", "e2"}));
   // Only the first report went to the follower: then the reporter stuck to
   // the leader.
-  EXPECT_EQ(follower.service.ReportCalls(), 1);
+  EXPECT_EQ(follower.service.Attempts(), 1);
 }
 
 TEST(Reporter, Report_UnreachableServer_RotatesToTheNext) {
@@ -126,17 +126,23 @@ TEST(Reporter, Report_FinalRefusal_IsDroppedNotRetried) {
   reporter.Deliver(Finished("e2"));
   ASSERT_TRUE(reporter.Flush(absl::Seconds(30)).ok());
   EXPECT_EQ(a.AckedIds(), std::vector<std::string>{"e2"});
-  EXPECT_EQ(a.service.ReportCalls(), 2);
+  EXPECT_EQ(a.service.Attempts(), 2);
   EXPECT_EQ(reporter.stats().rejected, 1u);
 }
 
-// One at a time until a server acknowledges, then many at once: each waits
-// for a commit, so a window is what lets results commit together.
-TEST(Reporter, Report_AfterAnAck_SendsAWindowAtOnce_EachAckedOnce) {
+std::vector<std::string> Sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+// One per call until a server acknowledges, then the queued reports in
+// batches: each call waits for a commit, so a batch is what lets results
+// commit together.
+TEST(Reporter, Report_AfterAnAck_SendsTheQueueInBatches_EachAckedOnce) {
   FakeServer a;
   rpc::ExecutionsClient client;
   ReporterOptions options = Fast();
-  options.max_in_flight = 16;
+  options.max_batch = 16;
   Reporter reporter(&client, Servers({{.rpc_addr = a.address()}}), NoneRunning(), options);
   reporter.Start();
   reporter.Deliver(Finished("e0"));
@@ -148,13 +154,78 @@ TEST(Reporter, Report_AfterAnAck_SendsAWindowAtOnce_EachAckedOnce) {
     reporter.Deliver(Finished(ids.back()));
   }
   ASSERT_TRUE(reporter.Flush(absl::Seconds(30)).ok());
-  std::vector<std::string> acked = a.AckedIds();
-  std::sort(acked.begin(), acked.end());
-  std::sort(ids.begin(), ids.end());
-  EXPECT_EQ(acked, ids);
-  EXPECT_GT(a.service.MaxConcurrentReports(), 1);
-  EXPECT_LE(a.service.MaxConcurrentReports(), 16);
+  EXPECT_EQ(Sorted(a.AckedIds()), Sorted(ids));
+  const std::vector<int> sizes = a.service.BatchSizes();
+  EXPECT_EQ(sizes.front(), 1);
+  EXPECT_GT(*std::max_element(sizes.begin(), sizes.end()), 1);
+  EXPECT_LE(*std::max_element(sizes.begin(), sizes.end()), 16);
+  EXPECT_LT(sizes.size(), 65u);
+  EXPECT_EQ(a.service.MaxConcurrentReports(), 1);  // one call at a time
+  EXPECT_EQ(a.service.ReportCalls(), 0);           // no single reports
   EXPECT_EQ(reporter.stats().attempts, 65u);
+}
+
+// A result that fails inside a batch is retried alone; the others of its
+// batch are not sent again.
+TEST(Reporter, Report_OneFailureInABatch_RetriesOnlyThatOne) {
+  FakeServer a;
+  rpc::ExecutionsClient client;
+  Reporter reporter(&client, Servers({{.rpc_addr = a.address()}}), NoneRunning(), Fast());
+  reporter.Start();
+  reporter.Deliver(Finished("e0"));
+  ASSERT_TRUE(a.service.WaitFor([&] { return a.service.acked().size() == 1; }));
+  a.service.DelayReports(std::chrono::milliseconds(20));
+  std::vector<std::string> ids = {"e0"};
+  for (int i = 1; i <= 8; ++i) ids.push_back("e" + std::to_string(i));
+  // The next result the server sees fails once.
+  a.service.FailReports(1, Status::Unavailable("raft is electing"));
+  for (std::size_t i = 1; i < ids.size(); ++i) reporter.Deliver(Finished(ids[i]));
+  ASSERT_TRUE(reporter.Flush(absl::Seconds(30)).ok());
+  EXPECT_EQ(Sorted(a.AckedIds()), Sorted(ids));
+  EXPECT_EQ(a.service.Attempts(), 10);  // 9 results, one of them twice
+}
+
+// Batches are bounded by the bytes of output they carry, not only by
+// count; a result larger than the bound still goes, alone.
+TEST(Reporter, Report_LargeOutputs_SplitIntoBatchesUnderTheByteBound) {
+  FakeServer a;
+  rpc::ExecutionsClient client;
+  ReporterOptions options = Fast();
+  options.max_batch_bytes = 100'000;
+  Reporter reporter(&client, Servers({{.rpc_addr = a.address()}}), NoneRunning(), options);
+  reporter.Deliver(Finished("e0"));
+  reporter.Start();
+  ASSERT_TRUE(a.service.WaitFor([&] { return a.service.acked().size() == 1; }));
+  a.service.DelayReports(std::chrono::milliseconds(20));
+  std::vector<std::string> ids = {"e0"};
+  for (int i = 1; i <= 6; ++i) {
+    fsm::Execution e = Finished("e" + std::to_string(i));
+    e.output.assign(i == 6 ? 150'000 : 40'000, 'x');
+    ids.push_back(e.id);
+    reporter.Deliver(std::move(e));
+  }
+  ASSERT_TRUE(reporter.Flush(absl::Seconds(30)).ok());
+  EXPECT_EQ(Sorted(a.AckedIds()), Sorted(ids));
+  for (int size : a.service.BatchSizes()) EXPECT_LE(size, 2);
+}
+
+// An older server (no ReportMany) gets one Report per result, and every
+// result still arrives once.
+TEST(Reporter, Report_ServerWithoutReportMany_FallsBackToReport) {
+  FakeServer a;
+  a.service.ServeReportMany(false);
+  rpc::ExecutionsClient client;
+  Reporter reporter(&client, Servers({{.rpc_addr = a.address()}}), NoneRunning(), Fast());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 10; ++i) {
+    ids.push_back("e" + std::to_string(i));
+    reporter.Deliver(Finished(ids.back()));
+  }
+  reporter.Start();
+  ASSERT_TRUE(reporter.Flush(absl::Seconds(30)).ok());
+  EXPECT_EQ(Sorted(a.AckedIds()), Sorted(ids));
+  EXPECT_EQ(a.service.ReportCalls(), 10);
+  EXPECT_TRUE(a.service.BatchSizes().empty());
 }
 
 TEST(Reporter, RenewLeases_ListsRunningAndUnacknowledgedExecutions) {

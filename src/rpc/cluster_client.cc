@@ -28,15 +28,7 @@ Result<fsm::Job> JobFromProto(const ckron::v1::fsm::Job& job) {
 Result<raft::Applied> ProposeResultFromProto(ckron::v1::ProposeResult& r,
                                              const std::string& address) {
   if (r.code() == 0) return raft::Applied{LogIndex(r.index()), std::move(*r.mutable_outcome())};
-  constexpr auto kLast = static_cast<std::uint32_t>(StatusCode::kInternal);
-  if (r.code() > kLast) {
-    // From a newer server with codes this build does not know.
-    return Status::OutcomeUnknown(address + " answered unknown status code " +
-                                  std::to_string(r.code()) + ": " + r.message());
-  }
-  const auto code = static_cast<StatusCode>(r.code());
-  if (code == StatusCode::kNotLeader) return Status::NotLeader(r.leader_hint(), r.message());
-  return Status(code, r.message());
+  return StatusFromFields(r, address);
 }
 
 }  // namespace

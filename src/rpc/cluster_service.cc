@@ -80,9 +80,7 @@ grpc::ServerUnaryReactor* ClusterService::ProposeBatch(
             out->set_outcome(std::move(r->result));
             out->set_index(r->index.value());
           } else {
-            out->set_code(static_cast<std::uint32_t>(r.status().code()));
-            out->set_message(r.status().message());
-            out->set_leader_hint(r.status().leader_hint());
+            StatusToFields(r.status(), out);
           }
         }
         reactor->Finish(grpc::Status::OK);

@@ -80,6 +80,53 @@ std::vector<Status> ExecutionsClient::ReportAll(
   return results;
 }
 
+std::vector<Status> ExecutionsClient::ReportMany(
+    const std::string& address, const std::vector<const fsm::Execution*>& executions,
+    absl::Time deadline) {
+  bool refused = false;
+  {
+    std::lock_guard lock(mu_);
+    auto it = no_report_many_.find(address);
+    if (it != no_report_many_.end()) {
+      refused = absl::Now() < it->second;
+      if (!refused) no_report_many_.erase(it);
+    }
+  }
+  if (refused) return ReportAll(address, executions, deadline);
+  ckron::v1::ReportManyRequest req;
+  for (const fsm::Execution* e : executions) {
+    if (!req.add_executions()->ParseFromString(fsm::EncodeExecution(*e))) {
+      return std::vector<Status>(executions.size(),
+                                 Status::Internal("cannot re-encode execution " + e->id));
+    }
+  }
+  auto stub = ckron::v1::Executions::NewStub(Channel(address));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(deadline));
+  ckron::v1::ReportManyResponse resp;
+  const grpc::Status s = stub->ReportMany(&ctx, req, &resp);
+  if (s.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+    {
+      std::lock_guard lock(mu_);
+      no_report_many_[address] = absl::Now() + kReportManyRetry;
+    }
+    return ReportAll(address, executions, deadline);
+  }
+  if (!s.ok()) return std::vector<Status>(executions.size(), FromGrpc(s, address));
+  if (static_cast<std::size_t>(resp.results_size()) != executions.size()) {
+    return std::vector<Status>(
+        executions.size(),
+        Status::Internal(address + " answered " + std::to_string(resp.results_size()) +
+                         " results for " + std::to_string(executions.size())));
+  }
+  std::vector<Status> results;
+  results.reserve(executions.size());
+  for (const ckron::v1::ReportResult& r : resp.results()) {
+    results.push_back(StatusFromFields(r, address));
+  }
+  return results;
+}
+
 Result<absl::Time> ExecutionsClient::RenewLeases(const std::string& address,
                                                  const std::string& node_name,
                                                  const std::vector<LeaseRef>& executions,

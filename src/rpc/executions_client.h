@@ -56,6 +56,16 @@ class ExecutionsClient {
                                 const std::vector<const fsm::Execution*>& executions,
                                 absl::Time deadline);
 
+  // Executions.ReportMany: every one of `executions` in one call; each
+  // execution's status at its index, as Report's. A server that does not
+  // serve ReportMany (UNIMPLEMENTED: an older version, or a follower whose
+  // leader is one) gets ReportAll instead, and ReportMany again only after
+  // kReportManyRetry.
+  std::vector<Status> ReportMany(const std::string& address,
+                                 const std::vector<const fsm::Execution*>& executions,
+                                 absl::Time deadline);
+  static constexpr absl::Duration kReportManyRetry = absl::Minutes(1);
+
   // Executions.RenewLeases for `executions`, all running on `node_name`.
   // Returns when the leases now expire, by the leader's clock.
   Result<absl::Time> RenewLeases(const std::string& address, const std::string& node_name,
@@ -66,6 +76,9 @@ class ExecutionsClient {
 
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;  // guarded by mu_
+  // Servers that answered ReportMany with UNIMPLEMENTED, and until when
+  // they get ReportAll instead. Guarded by mu_.
+  std::map<std::string, absl::Time> no_report_many_;
 };
 
 }  // namespace ckron::rpc

@@ -13,8 +13,18 @@
 namespace ckron::rpc {
 namespace {
 
-absl::Time DeadlineOf(const grpc::ServerContext* context, absl::Time now, absl::Duration max) {
+absl::Time DeadlineOf(const grpc::ServerContextBase* context, absl::Time now, absl::Duration max) {
   return std::min(absl::FromChrono(context->deadline()), now + max);
+}
+
+// A reported result, decoded and checked.
+Result<fsm::Execution> DecodeReport(const ckron::v1::fsm::Execution& proto) {
+  auto e = fsm::DecodeExecution(proto.SerializeAsString());
+  if (!e.ok()) return e.status();
+  if (e->job_name.empty() || e->id.empty() || !e->finished_at) {
+    return Status::InvalidArgument("a report needs the job name, the id and finished_at");
+  }
+  return e;
 }
 
 }  // namespace
@@ -36,11 +46,8 @@ ExecutionsService::~ExecutionsService() = default;
 grpc::Status ExecutionsService::Report(grpc::ServerContext* context,
                                        const ckron::v1::ReportRequest* request,
                                        ckron::v1::ReportResponse*) {
-  auto e = fsm::DecodeExecution(request->execution().SerializeAsString());
+  auto e = DecodeReport(request->execution());
   if (!e.ok()) return ToGrpc(e.status());
-  if (e->job_name.empty() || e->id.empty() || !e->finished_at) {
-    return ToGrpc(Status::InvalidArgument("a report needs the job name, the id and finished_at"));
-  }
   const absl::Time deadline = DeadlineOf(context, clock_->Now(), options_.max_wait);
   if (request->forwarded()) return ToGrpc(ReportLocal(std::move(*e), deadline));
   // Retry while the leader moves, as LeaderClient does for proposals.
@@ -90,6 +97,153 @@ Status ExecutionsService::Forward(const ckron::v1::ReportRequest& request, absl:
   context.set_deadline(absl::ToChronoTime(deadline));
   return FromGrpc(StubFor(server->rpc_addr)->Report(&context, forwarded, &response),
                   "leader " + server->name + " at " + server->rpc_addr);
+}
+
+// One ReportMany call in progress: an answer per result, filled as they
+// come; `todo` marks the results still waiting for the leader's verdict.
+struct ExecutionsService::ManyCall {
+  grpc::ServerUnaryReactor* reactor = nullptr;
+  ckron::v1::ReportManyResponse* response = nullptr;
+  std::vector<Status> results;
+  std::vector<bool> todo;
+
+  void Answer(const Status& status) {
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      if (todo[i]) results[i] = status;
+    }
+    Finish();
+  }
+  void Finish() {
+    for (const Status& s : results) StatusToFields(s, response->add_results());
+    reactor->Finish(grpc::Status::OK);
+  }
+};
+
+grpc::ServerUnaryReactor* ExecutionsService::ReportMany(grpc::CallbackServerContext* context,
+                                                        const ckron::v1::ReportManyRequest* request,
+                                                        ckron::v1::ReportManyResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const int n = request->executions_size();
+  if (n > kMaxReportBatch) {
+    reactor->Finish(
+        ToGrpc(Status::InvalidArgument(std::to_string(n) + " results in one ReportMany (at most " +
+                                       std::to_string(kMaxReportBatch) + ")")));
+    return reactor;
+  }
+  auto call = std::make_shared<ManyCall>();
+  call->reactor = reactor;
+  call->response = response;
+  call->results.resize(static_cast<std::size_t>(n));
+  call->todo.assign(static_cast<std::size_t>(n), false);
+  std::vector<fsm::Execution> executions(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    auto e = DecodeReport(request->executions(i));
+    if (!e.ok()) {
+      call->results[k] = e.status();
+      continue;
+    }
+    executions[k] = std::move(*e);
+    call->todo[k] = true;
+  }
+  if (raft_->IsLeader()) {
+    ReportManyLocal(std::move(executions), call);
+  } else if (request->forwarded()) {
+    const auto leader = raft_->Leader();
+    call->Answer(
+        Status::NotLeader(leader ? leader->address : "", "this server does not lead the cluster"));
+  } else {
+    ForwardMany(*request, DeadlineOf(context, clock_->Now(), options_.max_wait), call);
+  }
+  return reactor;
+}
+
+void ExecutionsService::ReportManyLocal(std::vector<fsm::Execution> executions,
+                                        const std::shared_ptr<ManyCall>& call) {
+  std::vector<std::shared_ptr<const fsm::Job>> jobs(executions.size());
+  state_->Read([&](const fsm::State& s) {
+    for (std::size_t i = 0; i < executions.size(); ++i) {
+      if (!call->todo[i]) continue;
+      const fsm::Execution& e = executions[i];
+      jobs[i] = s.ShareJob(e.job_name);
+      if (!jobs[i]) {
+        call->results[i] =
+            Status::NotFound("received execution done for a deleted job \"" + e.job_name + "\"");
+        call->todo[i] = false;
+        continue;
+      }
+      auto stored = s.executions().Get(e.job_name, e.id);
+      if (stored && !stored->running()) call->todo[i] = false;  // a retried report: processed once
+    }
+  });
+  std::vector<std::string> commands;
+  std::vector<std::size_t> index;  // commands[k] answers results[index[k]]
+  const absl::Time now = clock_->Now();
+  for (std::size_t i = 0; i < executions.size(); ++i) {
+    if (!call->todo[i]) continue;
+    fsm::Execution processed =
+        hook_ ? hook_(*jobs[i], std::move(executions[i])) : std::move(executions[i]);
+    commands.push_back(replica::EncodeCommand(now, fsm::ExecutionFinished{std::move(processed)}));
+    index.push_back(i);
+  }
+  if (commands.empty()) {
+    call->Finish();
+    return;
+  }
+  leader_client_->ProposeLocalBatchAsync(
+      std::move(commands),
+      [call, index = std::move(index)](std::vector<Result<raft::Applied>> applied) {
+        for (std::size_t k = 0; k < index.size() && k < applied.size(); ++k) {
+          call->results[index[k]] =
+              applied[k].ok() ? fsm::DecodeOutcome(applied[k]->result).status : applied[k].status();
+        }
+        call->Finish();
+      });
+}
+
+void ExecutionsService::ForwardMany(const ckron::v1::ReportManyRequest& request,
+                                    absl::Time deadline, const std::shared_ptr<ManyCall>& call) {
+  const auto leader = raft_->Leader();
+  if (!leader) return call->Answer(Status::Unavailable("no leader is known"));
+  const auto server = directory_->FindServer(leader->id);
+  if (!server || server->rpc_addr.empty()) {
+    return call->Answer(Status::Unavailable("the leader's gRPC address is not known"));
+  }
+  struct Forwarded {
+    grpc::ClientContext context;
+    ckron::v1::ReportManyRequest request;
+    ckron::v1::ReportManyResponse response;
+  };
+  auto f = std::make_shared<Forwarded>();
+  f->request = request;
+  f->request.set_forwarded(true);
+  f->context.set_deadline(absl::ToChronoTime(deadline));
+  std::string peer = "leader " + server->name + " at " + server->rpc_addr;
+  // The callback touches only `f` and `call`, never this service.
+  StubFor(server->rpc_addr)
+      ->async()
+      ->ReportMany(
+          &f->context, &f->request, &f->response,
+          [f, call, peer = std::move(peer)](grpc::Status s) {
+            if (s.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+              // An older leader: the agent falls back to Report.
+              call->reactor->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                                                 peer + " does not serve ReportMany"));
+              return;
+            }
+            if (!s.ok()) return call->Answer(FromGrpc(s, peer));
+            if (static_cast<std::size_t>(f->response.results_size()) != call->results.size()) {
+              return call->Answer(Status::Internal(
+                  peer + " answered " + std::to_string(f->response.results_size()) +
+                  " results for " + std::to_string(call->results.size())));
+            }
+            for (std::size_t i = 0; i < call->results.size(); ++i) {
+              if (call->todo[i]) {
+                call->results[i] = StatusFromFields(f->response.results(static_cast<int>(i)), peer);
+              }
+            }
+            call->Finish();
+          });
 }
 
 grpc::Status ExecutionsService::RenewLeases(grpc::ServerContext* context,

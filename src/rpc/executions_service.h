@@ -9,9 +9,19 @@
 // Report is idempotent by (job, execution id): a result already committed
 // is acknowledged without running the processors again.
 //
-// Thread safety: handlers run on gRPC threads and block theirs until the
-// command is applied or the deadline passes (at most
-// ExecutionsServiceOptions::max_wait).
+// ReportMany is Report for a batch, with one answer per result. On the
+// leader it reads the state once, runs each job's processors, and queues
+// every ExecutionFinished to Raft at once (they share log entries); the
+// call is answered from the apply callback, so no thread waits for the
+// commit. A follower forwards the whole batch to the leader with the
+// gRPC callback API and relays its answers; it does not retry (the agent's
+// reporter does, following the leader hint). If the leader does not serve
+// ReportMany (an older version), the follower answers UNIMPLEMENTED, and
+// the agent falls back to Report.
+//
+// Thread safety: Report and RenewLeases run on gRPC threads and block
+// theirs until the command is applied or the deadline passes (at most
+// ExecutionsServiceOptions::max_wait); ReportMany blocks no thread.
 #ifndef CKRON_RPC_EXECUTIONS_SERVICE_H_
 #define CKRON_RPC_EXECUTIONS_SERVICE_H_
 
@@ -20,6 +30,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "ckron/v1/run.grpc.pb.h"
@@ -35,6 +46,9 @@ namespace ckron::rpc {
 // processors (processor::Pipeline::Process). Must be safe for concurrent use.
 using ResultHook = std::function<fsm::Execution(const fsm::Job&, fsm::Execution)>;
 
+// Most results one ReportMany call may carry.
+inline constexpr int kMaxReportBatch = 4096;
+
 struct ExecutionsServiceOptions {
   // RenewLeases extends leases to now + lease (the proposing server's
   // clock). Must match the dispatcher's lease.
@@ -46,7 +60,8 @@ struct ExecutionsServiceOptions {
   absl::Duration initial_backoff = absl::Milliseconds(10);
 };
 
-class ExecutionsService final : public ckron::v1::Executions::Service {
+class ExecutionsService final
+    : public ckron::v1::Executions::WithCallbackMethod_ReportMany<ckron::v1::Executions::Service> {
  public:
   // Every pointer must outlive the service.
   ExecutionsService(ExecutionsServiceOptions options, LeaderClient* leader_client, LocalRaft* raft,
@@ -60,6 +75,11 @@ class ExecutionsService final : public ckron::v1::Executions::Service {
   // the deadline), kOutcomeUnknown (retry: idempotent).
   grpc::Status Report(grpc::ServerContext* context, const ckron::v1::ReportRequest* request,
                       ckron::v1::ReportResponse* response) override;
+  // Per result as Report, plus kInvalidArgument for the whole call when it
+  // carries more than kMaxReportBatch results.
+  grpc::ServerUnaryReactor* ReportMany(grpc::CallbackServerContext* context,
+                                       const ckron::v1::ReportManyRequest* request,
+                                       ckron::v1::ReportManyResponse* response) override;
   // Proposes RenewLeases{node, executions, now + lease} on the leader
   // (forwarded through the LeaderClient). Errors as LeaderClient::Propose.
   grpc::Status RenewLeases(grpc::ServerContext* context,
@@ -71,6 +91,12 @@ class ExecutionsService final : public ckron::v1::Executions::Service {
   Status ReportLocal(fsm::Execution execution, absl::Time deadline);
   // One Report forwarded to the leader's Executions service.
   Status Forward(const ckron::v1::ReportRequest& request, absl::Time deadline);
+  struct ManyCall;
+  // ReportMany's two paths; each finishes `call` exactly once.
+  void ReportManyLocal(std::vector<fsm::Execution> executions,
+                       const std::shared_ptr<ManyCall>& call);
+  void ForwardMany(const ckron::v1::ReportManyRequest& request, absl::Time deadline,
+                   const std::shared_ptr<ManyCall>& call);
   ckron::v1::Executions::Stub* StubFor(const std::string& rpc_addr);
 
   const ExecutionsServiceOptions options_;

@@ -4,12 +4,18 @@
 // a repeated report is acknowledged without running the hook again; a
 // forwarded report that reaches a server that does not lead is refused, not
 // forwarded again; RenewLeases reaches the leader's state (through the
-// Cluster service, as LeaderClient forwards every proposal).
+// Cluster service, as LeaderClient forwards every proposal). ReportMany does
+// the same for a batch, with an answer per result, and a follower whose
+// leader serves only Report makes the agent's client fall back to it.
 #include "rpc/executions_service.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <mutex>
+#include <string>
+#include <vector>
 
 #include "fsm/codec.h"
 #include "fsm/execution_store.h"
@@ -165,6 +171,96 @@ TEST(ExecutionsService, AForwardedReportIsNeverForwardedAgain) {
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(a.hook_calls + b.hook_calls, 0);
   EXPECT_EQ(a.raft.proposals() + b.raft.proposals(), 0);
+}
+
+std::vector<StatusCode> Codes(const std::vector<Status>& statuses) {
+  std::vector<StatusCode> out;
+  for (const Status& s : statuses) out.push_back(s.code());
+  return out;
+}
+
+TEST(ExecutionsService, ReportManyThroughAFollowerAnswersEachResultAndProcessesEachOnce) {
+  Pair p;
+  const fsm::Execution a = Finished("backup", "agent-1"), b = Finished("backup", "agent-2");
+  fsm::Execution no_end = Finished("backup", "agent-3");
+  no_end.finished_at.reset();
+  const fsm::Execution gone = Finished("gone", "agent-1");
+  const std::vector<const fsm::Execution*> batch = {&a, &gone, &no_end, &b};
+  const std::vector<StatusCode> want = {StatusCode::kOk, StatusCode::kNotFound,
+                                        StatusCode::kInvalidArgument, StatusCode::kOk};
+  EXPECT_EQ(Codes(ExecutionsClient().ReportMany(p.follower.address(), batch, Soon())), want);
+  EXPECT_EQ(p.follower.hook_calls, 0);
+  EXPECT_EQ(p.follower.raft.proposals(), 0);
+  EXPECT_EQ(p.leader.hook_calls, 2);
+  EXPECT_EQ(p.leader.raft.proposals(), 2);
+  for (const fsm::Execution* e : {&a, &b}) {
+    auto stored = p.leader.Stored("backup", e->id);
+    ASSERT_TRUE(stored.has_value()) << e->id;
+    EXPECT_FALSE(stored->running());
+    EXPECT_EQ(stored->output, "hello [processed]");
+  }
+
+  // The agent did not hear the answers and sends the batch again: the same
+  // answers, and nothing is processed or proposed a second time.
+  EXPECT_EQ(Codes(ExecutionsClient().ReportMany(p.follower.address(), batch, Soon())), want);
+  EXPECT_EQ(p.leader.hook_calls, 2);
+  EXPECT_EQ(p.leader.raft.proposals(), 2);
+}
+
+TEST(ExecutionsService, AForwardedReportManyIsNeverForwardedAgain) {
+  TestServer a(RaftId(1)), b(RaftId(2));
+  a.raft.SetLeader(raft::LeaderInfo{RaftId(2), "b"});
+  b.raft.SetLeader(raft::LeaderInfo{RaftId(1), "a"});
+  a.directory.Add(RaftId(2), "n2", b.address());
+  b.directory.Add(RaftId(1), "n1", a.address());
+  a.Apply(fsm::PutJob{Job("backup")});
+  b.Apply(fsm::PutJob{Job("backup")});
+  const fsm::Execution e = Finished("backup", "agent-1");
+  const std::vector<Status> r =
+      ExecutionsClient().ReportMany(a.address(), {&e}, absl::Now() + absl::Milliseconds(500));
+  ASSERT_EQ(r.size(), 1u);
+  // b refused it as a follower, naming the leader it knows.
+  EXPECT_EQ(r[0].code(), StatusCode::kNotLeader) << r[0].ToString();
+  EXPECT_EQ(r[0].leader_hint(), "a");
+  EXPECT_EQ(a.hook_calls + b.hook_calls, 0);
+  EXPECT_EQ(a.raft.proposals() + b.raft.proposals(), 0);
+}
+
+// A leader of an older version serves Report only.
+class ReportOnlyExecutions final : public ckron::v1::Executions::Service {
+ public:
+  grpc::Status Report(grpc::ServerContext*, const ckron::v1::ReportRequest* request,
+                      ckron::v1::ReportResponse*) override {
+    std::lock_guard lock(mu_);
+    ids_.push_back(request->execution().id());
+    return grpc::Status::OK;
+  }
+  std::vector<std::string> ids() {
+    std::lock_guard lock(mu_);
+    return ids_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> ids_;
+};
+
+TEST(ExecutionsService, AFollowerOfAnOlderLeaderMakesTheAgentFallBackToReport) {
+  ReportOnlyExecutions old_leader;
+  auto server = RpcServer::Start({.address = "127.0.0.1:0"}, {&old_leader});
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  TestServer follower(RaftId(1));
+  follower.raft.SetLeader(raft::LeaderInfo{RaftId(2), "raft-addr-of-n2"});
+  follower.directory.Add(RaftId(2), "n2", (*server)->address());
+  follower.Apply(fsm::PutJob{Job("backup")});
+  const fsm::Execution a = Finished("backup", "agent-1"), b = Finished("backup", "agent-2");
+  const std::vector<Status> r = ExecutionsClient().ReportMany(follower.address(), {&a, &b}, Soon());
+  EXPECT_EQ(Codes(r), (std::vector<StatusCode>{StatusCode::kOk, StatusCode::kOk}));
+  std::vector<std::string> ids = old_leader.ids();  // sent concurrently: any order
+  std::sort(ids.begin(), ids.end());
+  std::vector<std::string> want = {a.id, b.id};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(ids, want);
 }
 
 TEST(ExecutionsService, RenewLeasesOnAFollowerExtendsTheLeaseOnTheLeader) {

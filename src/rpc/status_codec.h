@@ -13,6 +13,9 @@
 
 #include <grpcpp/support/status.h>
 
+#include <cstdint>
+#include <string>
+
 #include "common/status.h"
 
 namespace ckron::rpc {
@@ -31,6 +34,31 @@ grpc::Status ToGrpc(const Status& status);
 //   anything else      -> kInternal
 // `peer` names the far end in the messages of transport failures.
 Status FromGrpc(const grpc::Status& status, const std::string& peer);
+
+// One item's status inside a batch answer (cluster.proto ProposeResult,
+// run.proto ReportResult): any message with `code`, `message` and
+// `leader_hint` fields. Code 0 is OK.
+template <typename Proto>
+void StatusToFields(const Status& status, Proto* out) {
+  out->set_code(static_cast<std::uint32_t>(status.code()));
+  out->set_message(status.message());
+  out->set_leader_hint(status.leader_hint());
+}
+
+// The inverse. A code this build does not know (from a newer server) is
+// kOutcomeUnknown naming `peer`.
+template <typename Proto>
+Status StatusFromFields(const Proto& in, const std::string& peer) {
+  if (in.code() == 0) return OkStatus();
+  constexpr auto kLast = static_cast<std::uint32_t>(StatusCode::kInternal);
+  if (in.code() > kLast) {
+    return Status::OutcomeUnknown(peer + " answered unknown status code " +
+                                  std::to_string(in.code()) + ": " + in.message());
+  }
+  const auto code = static_cast<StatusCode>(in.code());
+  if (code == StatusCode::kNotLeader) return Status::NotLeader(in.leader_hint(), in.message());
+  return Status(code, in.message());
+}
 
 }  // namespace ckron::rpc
 

@@ -1,6 +1,7 @@
 // A test double of the servers' Executions service (run.proto): records
-// reports and lease renewals, and can be told to fail, to refuse as a
-// follower with a leader hint, or to reject reports for good.
+// reports (Report and ReportMany) and lease renewals, and can be told to
+// fail, to refuse as a follower with a leader hint, to reject reports for
+// good, or to serve only Report as an older server does.
 //
 // Thread safety: safe for concurrent use (handlers run on gRPC threads).
 #ifndef CKRON_AGENT_TESTING_FAKE_EXECUTIONS_H_
@@ -41,24 +42,36 @@ class FakeExecutions final : public ckron::v1::Executions::Service {
     delay_ = delay;
   }
 
+  // false: ReportMany answers UNIMPLEMENTED, as an older server would.
+  void ServeReportMany(bool serve) {
+    std::lock_guard lock(mu_);
+    serve_report_many_ = serve;
+  }
+
   grpc::Status Report(grpc::ServerContext*, const ckron::v1::ReportRequest* request,
                       ckron::v1::ReportResponse*) override {
-    std::chrono::milliseconds delay;
-    {
-      std::lock_guard lock(mu_);
-      max_concurrent_reports_ = std::max(max_concurrent_reports_, ++concurrent_reports_);
-      delay = delay_;
-    }
-    std::this_thread::sleep_for(delay);
+    EnterCall();
     std::lock_guard lock(mu_);
     --concurrent_reports_;
     ++report_calls_;
-    if (fail_reports_ != 0) {
-      if (fail_reports_ > 0) --fail_reports_;
-      cv_.notify_all();
-      return rpc::ToGrpc(failure_);
+    Status s = Take(request->execution());
+    cv_.notify_all();
+    return rpc::ToGrpc(s);
+  }
+
+  grpc::Status ReportMany(grpc::ServerContext*, const ckron::v1::ReportManyRequest* request,
+                          ckron::v1::ReportManyResponse* response) override {
+    {
+      std::lock_guard lock(mu_);
+      if (!serve_report_many_) return {grpc::StatusCode::UNIMPLEMENTED, "not served here"};
     }
-    acked_.push_back(request->execution());
+    EnterCall();
+    std::lock_guard lock(mu_);
+    --concurrent_reports_;
+    batch_sizes_.push_back(request->executions_size());
+    for (const auto& e : request->executions()) {
+      rpc::StatusToFields(Take(e), response->add_results());
+    }
     cv_.notify_all();
     return grpc::Status::OK;
   }
@@ -85,6 +98,7 @@ class FakeExecutions final : public ckron::v1::Executions::Service {
   const std::vector<ckron::v1::fsm::Execution>& acked() const { return acked_; }
   const std::vector<Renewal>& renewals() const { return renewals_; }
   int report_calls() const { return report_calls_; }
+  const std::vector<int>& batch_sizes() const { return batch_sizes_; }
 
   // Copies taken under the lock.
   std::vector<ckron::v1::fsm::Execution> AckedSnapshot() {
@@ -104,8 +118,40 @@ class FakeExecutions final : public ckron::v1::Executions::Service {
     std::lock_guard lock(mu_);
     return report_calls_;
   }
+  // Results received (one per result in a ReportMany, one per Report).
+  int Attempts() {
+    std::lock_guard lock(mu_);
+    return attempts_;
+  }
+  // The number of results of each ReportMany call, in order.
+  std::vector<int> BatchSizes() {
+    std::lock_guard lock(mu_);
+    return batch_sizes_;
+  }
 
  private:
+  // Counts a call in progress, then waits the configured delay.
+  void EnterCall() {
+    std::chrono::milliseconds delay;
+    {
+      std::lock_guard lock(mu_);
+      max_concurrent_reports_ = std::max(max_concurrent_reports_, ++concurrent_reports_);
+      delay = delay_;
+    }
+    std::this_thread::sleep_for(delay);
+  }
+  // One result's verdict: the next configured failure, else acked.
+  // REQUIRES: mu_ held.
+  Status Take(const ckron::v1::fsm::Execution& e) {
+    ++attempts_;
+    if (fail_reports_ != 0) {
+      if (fail_reports_ > 0) --fail_reports_;
+      return failure_;
+    }
+    acked_.push_back(e);
+    return OkStatus();
+  }
+
   std::mutex mu_;
   std::condition_variable cv_;
   int fail_reports_ = 0;  // < 0: fail forever
@@ -113,6 +159,9 @@ class FakeExecutions final : public ckron::v1::Executions::Service {
   int concurrent_reports_ = 0, max_concurrent_reports_ = 0;
   Status failure_ = Status::Unavailable("fake failure");
   int report_calls_ = 0;
+  int attempts_ = 0;
+  bool serve_report_many_ = true;
+  std::vector<int> batch_sizes_;
   std::vector<ckron::v1::fsm::Execution> acked_;
   std::vector<Renewal> renewals_;
 };

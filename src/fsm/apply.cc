@@ -249,8 +249,12 @@ ApplyResult Applier::operator()(const ExecutionFinished& cmd) {
         Status::NotFound("received execution done for a deleted job \"" + e.job_name + "\""));
   }
   if (e.running()) return Refuse(Status::InvalidArgument("a finished execution needs finished_at"));
-  if (auto stored = s_.executions_->Get(e.job_name, e.id); stored && !stored->running()) {
-    return {OkStatus(), {}, s_.ShareJob(job->name)};  // a retried report: applied once
+  // A running execution is not finished yet: the usual case, answered
+  // without reading the store.
+  if (!s_.running_.contains({e.job_name, e.id})) {
+    if (auto stored = s_.executions_->Get(e.job_name, e.id); stored && !stored->running()) {
+      return {OkStatus(), {}, s_.ShareJob(job->name)};  // a retried report: applied once
+    }
   }
   CapOutput(e.output);
   s_.executions_->Put(e);
@@ -385,8 +389,8 @@ void Applier::RecomputeNext(Job& job, absl::Time after) {
 // succeed count as success"; Dkron reports partially_failed).
 std::string Applier::GroupStatus(const std::string& job_name, std::int64_t group) const {
   std::map<std::string, std::pair<std::uint32_t, bool>> latest;  // node -> (attempt, success)
-  s_.executions_->Scan(job_name, false, [&](const Execution& x) {
-    if (x.group == group && !x.running()) {
+  s_.executions_->ScanGroup(job_name, group, [&](const Execution& x) {
+    if (!x.running()) {
       auto [it, inserted] = latest.try_emplace(x.node_name, x.attempt, x.success);
       if (!inserted && x.attempt >= it->second.first) it->second = {x.attempt, x.success};
     }

@@ -35,6 +35,11 @@ class ExecutionStore {
   // `visit` returns false. `with_output` false may skip loading outputs.
   virtual void Scan(const std::string& job_name, bool with_output,
                     const std::function<bool(const Execution&)>& visit) const = 0;
+  // Visits the executions of one trigger of the job (Execution::group),
+  // without output, in no set order, until `visit` returns false. Costs what
+  // that group holds, not what the job holds: it runs on every result.
+  virtual void ScanGroup(const std::string& job_name, std::int64_t group,
+                         const std::function<bool(const Execution&)>& visit) const = 0;
   virtual std::size_t Count(const std::string& job_name) const = 0;
   virtual void Delete(const std::string& job_name, const std::string& id) = 0;
   // Removes everything (before a snapshot is restored).
@@ -58,6 +63,8 @@ class MemoryExecutionStore final : public ExecutionStore {
   std::optional<Execution> Get(const std::string& job_name, const std::string& id) const override;
   void Scan(const std::string& job_name, bool with_output,
             const std::function<bool(const Execution&)>& visit) const override;
+  void ScanGroup(const std::string& job_name, std::int64_t group,
+                 const std::function<bool(const Execution&)>& visit) const override;
   std::size_t Count(const std::string& job_name) const override;
   void Delete(const std::string& job_name, const std::string& id) override;
   void Clear() override;

@@ -25,6 +25,12 @@ std::optional<Execution> MemoryExecutionStore::Get(const std::string& job_name,
   return std::nullopt;
 }
 
+void MemoryExecutionStore::ScanGroup(const std::string& job_name, std::int64_t group,
+                                     const std::function<bool(const Execution&)>& visit) const {
+  // A test store: a scan of the job is fine here.
+  Scan(job_name, false, [&](const Execution& e) { return e.group != group || visit(e); });
+}
+
 void MemoryExecutionStore::Scan(const std::string& job_name, bool with_output,
                                 const std::function<bool(const Execution&)>& visit) const {
   std::vector<Execution> copy;

@@ -172,6 +172,7 @@ void ExecutionsService::ReportManyLocal(std::vector<fsm::Execution> executions,
         call->todo[i] = false;
         continue;
       }
+      if (s.running().contains({e.job_name, e.id})) continue;  // the usual case: not committed
       auto stored = s.executions().Get(e.job_name, e.id);
       if (stored && !stored->running()) call->todo[i] = false;  // a retried report: processed once
     }

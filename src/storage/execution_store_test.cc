@@ -117,6 +117,67 @@ TEST_P(ExecutionStoreTest, DeleteAndClear) {
   EXPECT_TRUE(Ids(*store_, "b").empty());
 }
 
+std::vector<std::string> GroupIds(const ExecutionStore& store, const std::string& job,
+                                  std::int64_t group) {
+  std::vector<std::string> ids;
+  store.ScanGroup(job, group, [&](const Execution& e) {
+    EXPECT_EQ(e.group, group);
+    EXPECT_TRUE(e.output.empty());
+    ids.push_back(e.id);
+    return true;
+  });
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+TEST_P(ExecutionStoreTest, ScanGroupVisitsOnlyThatTriggerAndFollowsReplaceAndDelete) {
+  Execution a1 = Exec("a", "n1", At(10), "out"), a2 = Exec("a", "n2", At(11));
+  a1.group = a2.group = 100;
+  Execution other = Exec("a", "n1", At(20));
+  other.group = 200;
+  Execution negative = Exec("a", "n3", At(21));
+  negative.group = -5;                    // groups sort as signed numbers; none is lost
+  Execution b = Exec("b", "n1", At(10));  // another job, same group
+  b.group = 100;
+  for (const Execution& e : {a1, a2, other, negative, b}) store_->Put(e);
+  std::vector<std::string> both = {a1.id, a2.id};
+  std::sort(both.begin(), both.end());
+  EXPECT_EQ(GroupIds(*store_, "a", 100), both);
+  EXPECT_EQ(GroupIds(*store_, "a", 200), std::vector<std::string>{other.id});
+  EXPECT_EQ(GroupIds(*store_, "a", -5), std::vector<std::string>{negative.id});
+  EXPECT_TRUE(GroupIds(*store_, "a", 300).empty());
+
+  // The same execution finished, then moved to another group and started
+  // later: found under its new group only, with its new fields.
+  a1.finished_at = At(12);
+  a1.success = true;
+  store_->Put(a1);
+  a1.group = 300;
+  a1.started_at = At(30);
+  store_->Put(a1);
+  EXPECT_EQ(GroupIds(*store_, "a", 100), std::vector<std::string>{a2.id});
+  EXPECT_EQ(GroupIds(*store_, "a", 300), std::vector<std::string>{a1.id});
+  store_->ScanGroup("a", 300, [&](const Execution& e) {
+    EXPECT_EQ(e.started_at, At(30));
+    EXPECT_TRUE(e.success);
+    return true;
+  });
+
+  store_->Delete("a", a2.id);
+  EXPECT_TRUE(GroupIds(*store_, "a", 100).empty());
+  EXPECT_EQ(GroupIds(*store_, "b", 100), std::vector<std::string>{b.id});
+  // Stopping early.
+  int visits = 0;
+  store_->Put(a2);
+  Execution a3 = Exec("a", "n3", At(12));
+  a3.group = 100;
+  store_->Put(a3);
+  store_->ScanGroup("a", 100, [&](const Execution&) { return ++visits < 1; });
+  EXPECT_EQ(visits, 1);
+  store_->Clear();
+  EXPECT_TRUE(GroupIds(*store_, "b", 100).empty());
+}
+
 TEST_P(ExecutionStoreTest, ViewIsFrozenWhileWritesContinue) {
   store_->Put(Exec("a", "n1", At(10), "one"));
   std::unique_ptr<const ExecutionStore::View> view = store_->OpenView();

@@ -17,13 +17,27 @@ void MustOk(const rocksdb::Status& s, const char* what) {
   CKRON_CHECK_MSG(s.ok(), std::string("rocksdb ") + what + ": " + s.ToString());
 }
 
-// Big-endian with the sign bit flipped, so keys sort by time.
-std::string TimeKey(absl::Time t) {
-  auto v = static_cast<std::uint64_t>(absl::ToUnixNanos(t)) ^ (std::uint64_t{1} << 63);
+// Big-endian with the sign bit flipped, so keys sort by value.
+std::string OrderedKey(std::int64_t n) {
+  auto v = static_cast<std::uint64_t>(n) ^ (std::uint64_t{1} << 63);
   std::string out(8, '\0');
   for (int i = 7; i >= 0; --i, v >>= 8)
     out[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xff);
   return out;
+}
+std::string TimeKey(absl::Time t) {
+  return OrderedKey(absl::ToUnixNanos(t));
+}
+
+// An 'i' value: where the record is ('e' by time, 'g' by group).
+struct IndexValue {
+  std::string time_key;
+  std::string group_key;  // OrderedKey(group)
+};
+IndexValue ParseIndex(const std::string& value) {
+  CKRON_CHECK_MSG(value.size() == 16,
+                  "execution store: index value of " + std::to_string(value.size()) + " bytes");
+  return {value.substr(0, 8), value.substr(8, 8)};
 }
 
 std::string JobPrefix(char kind, const std::string& job) {
@@ -40,6 +54,12 @@ std::string OutputKey(const std::string& job, const std::string& id) {
 }
 std::string RecordKey(const std::string& job, const std::string& time_key, const std::string& id) {
   return JobPrefix('e', job) + time_key + id;
+}
+std::string GroupPrefix(const std::string& job, std::int64_t group) {
+  return JobPrefix('g', job) + OrderedKey(group);
+}
+std::string GroupKey(const std::string& job, std::int64_t group, const std::string& id) {
+  return GroupPrefix(job, group) + id;
 }
 
 rocksdb::WriteOptions Unlogged() {
@@ -115,16 +135,24 @@ void RocksExecutionStore::Put(const fsm::Execution& execution) {
   fsm::Execution meta = execution;
   meta.output.clear();
   const std::string time_key = TimeKey(execution.started_at);
+  const std::string group_key = OrderedKey(execution.group);
   rocksdb::WriteBatch batch;
-  std::string old_time;
+  std::string old_value;
   const rocksdb::Status found =
-      db_->Get(rocksdb::ReadOptions(), IndexKey(execution.job_name, execution.id), &old_time);
+      db_->Get(rocksdb::ReadOptions(), IndexKey(execution.job_name, execution.id), &old_value);
   if (!found.IsNotFound()) MustOk(found, "get index");
-  if (found.ok() && old_time != time_key) {
-    batch.Delete(RecordKey(execution.job_name, old_time, execution.id));
+  if (found.ok()) {
+    const IndexValue old = ParseIndex(old_value);
+    if (old.time_key != time_key) {
+      batch.Delete(RecordKey(execution.job_name, old.time_key, execution.id));
+    }
+    if (old.group_key != group_key) {
+      batch.Delete(JobPrefix('g', execution.job_name) + old.group_key + execution.id);
+    }
   }
   batch.Put(RecordKey(execution.job_name, time_key, execution.id), fsm::EncodeExecution(meta));
-  batch.Put(IndexKey(execution.job_name, execution.id), time_key);
+  batch.Put(IndexKey(execution.job_name, execution.id), time_key + group_key);
+  batch.Put(GroupKey(execution.job_name, execution.group, execution.id), time_key);
   if (execution.output.empty()) {
     batch.Delete(OutputKey(execution.job_name, execution.id));
   } else {
@@ -139,12 +167,14 @@ void RocksExecutionStore::Put(const fsm::Execution& execution) {
 
 std::optional<fsm::Execution> RocksExecutionStore::Get(const std::string& job_name,
                                                        const std::string& id) const {
-  std::string time_key;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), IndexKey(job_name, id), &time_key);
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), IndexKey(job_name, id), &value);
   if (s.IsNotFound()) return std::nullopt;
   MustOk(s, "get index");
   std::string bytes;
-  MustOk(db_->Get(rocksdb::ReadOptions(), RecordKey(job_name, time_key, id), &bytes), "get");
+  MustOk(
+      db_->Get(rocksdb::ReadOptions(), RecordKey(job_name, ParseIndex(value).time_key, id), &bytes),
+      "get");
   fsm::Execution e = Decode(bytes);
   s = db_->Get(rocksdb::ReadOptions(), OutputKey(job_name, id), &e.output);
   if (!s.IsNotFound()) MustOk(s, "get output");
@@ -171,6 +201,20 @@ void RocksExecutionStore::Scan(const std::string& job_name, bool with_output,
   MustOk(it->status(), "scan");
 }
 
+void RocksExecutionStore::ScanGroup(const std::string& job_name, std::int64_t group,
+                                    const std::function<bool(const fsm::Execution&)>& visit) const {
+  const std::string prefix = GroupPrefix(job_name, group);
+  rocksdb::ReadOptions read;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+  std::string bytes;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    const std::string id = it->key().ToString().substr(prefix.size());
+    MustOk(db_->Get(read, RecordKey(job_name, it->value().ToString(), id), &bytes), "get by group");
+    if (!visit(Decode(bytes))) return;
+  }
+  MustOk(it->status(), "scan group");
+}
+
 std::size_t RocksExecutionStore::Count(const std::string& job_name) const {
   {
     std::lock_guard lock(mu_);
@@ -187,12 +231,14 @@ std::size_t RocksExecutionStore::Count(const std::string& job_name) const {
 }
 
 void RocksExecutionStore::Delete(const std::string& job_name, const std::string& id) {
-  std::string time_key;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), IndexKey(job_name, id), &time_key);
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), IndexKey(job_name, id), &value);
   if (s.IsNotFound()) return;
   MustOk(s, "get index");
+  const IndexValue where = ParseIndex(value);
   rocksdb::WriteBatch batch;
-  batch.Delete(RecordKey(job_name, time_key, id));
+  batch.Delete(RecordKey(job_name, where.time_key, id));
+  batch.Delete(JobPrefix('g', job_name) + where.group_key + id);
   batch.Delete(IndexKey(job_name, id));
   batch.Delete(OutputKey(job_name, id));
   MustOk(db_->Write(Unlogged(), &batch), "delete");

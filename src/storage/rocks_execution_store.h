@@ -8,7 +8,10 @@
 //
 // Keys (job names cannot contain NUL):
 //   'e' job \0 be64(started_at) id  -> execution without output
-//   'i' job \0 id                   -> be64(started_at), to find 'e' by id
+//   'i' job \0 id                   -> be64(started_at) be64(group), to find
+//                                      'e' and 'g' by id
+//   'g' job \0 be64(group) id       -> be64(started_at): a trigger's
+//                                      executions (ScanGroup)
 //   'o' job \0 id                   -> output bytes
 //
 // Thread safety: one writer (the state machine's apply thread) and any
@@ -53,6 +56,8 @@ class RocksExecutionStore final : public fsm::ExecutionStore {
                                     const std::string& id) const override;
   void Scan(const std::string& job_name, bool with_output,
             const std::function<bool(const fsm::Execution&)>& visit) const override;
+  void ScanGroup(const std::string& job_name, std::int64_t group,
+                 const std::function<bool(const fsm::Execution&)>& visit) const override;
   std::size_t Count(const std::string& job_name) const override;
   void Delete(const std::string& job_name, const std::string& id) override;
   void Clear() override;

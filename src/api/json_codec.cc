@@ -228,24 +228,6 @@ Json JobToJson(const fsm::Job& j) {
   return o;
 }
 
-Result<fsm::Job> JobFromJson(std::string_view body) {
-  json v = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
-  if (v.is_discarded()) {
-    // Parse again for the library's description of where it broke.
-    try {
-      const json ignored = json::parse(body.begin(), body.end());
-      (void)ignored;
-    } catch (const json::exception& e) {
-      std::string what = e.what();
-      // "[json.exception.parse_error.101] parse error at line 1, column 2: ..."
-      if (const std::size_t p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
-      return Status::InvalidArgument("Unable to parse payload: " + what + ".");
-    }
-    return Status::InvalidArgument("Unable to parse payload: not JSON.");
-  }
-  return JobFromJsonValue(v);
-}
-
 Result<fsm::Job> JobFromJsonValue(const json& v, const std::string& where) {
   if (!v.is_object()) {
     return Status::InvalidArgument(

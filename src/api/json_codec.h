@@ -7,8 +7,9 @@
 //
 // Decoding is strict about types, as Go's encoding/json is: a field of the
 // wrong JSON type is refused with an error naming the field (dotted for
-// nested keys: "executor_config.timeout"); unknown fields are ignored and
-// null leaves a field at its default, as in Go.
+// nested keys: "executor_config.timeout"); unknown fields are ignored,
+// null leaves a field at its default, as in Go, and of a key given twice the
+// last value counts.
 //
 // Thread safety: pure functions.
 #ifndef CKRON_API_JSON_CODEC_H_
@@ -45,6 +46,9 @@ Json JobToJson(const fsm::Job& job);
 //   "Unable to parse payload: the body must be a JSON object."
 //   "Unable to parse payload: field \"retries\" must be a non-negative
 //    integer, got -1."                                   (wrong type/value)
+// A syntax error is reported before any field's error; of several bad
+// fields, the first in fsm::Job's order. The body is decoded straight into
+// the job (job_decoder.cc), with exactly JobFromJsonValue's results.
 Result<fsm::Job> JobFromJson(std::string_view body);
 // The same from parsed JSON (restore's array elements). `where` prefixes
 // field names ("[2]." for the third job of an array).

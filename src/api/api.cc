@@ -28,13 +28,15 @@ Response JsonResponse(bool pretty, int status, const Json& body) {
 Response ProposeThen(Backend* backend, fsm::Command command, absl::Time deadline,
                      std::function<Response(const Result<fsm::Outcome>&)> answer) {
   auto deferred = std::make_shared<DeferredResponse>();
-  backend->ProposeAsync(
-      std::move(command), deadline,
-      [deferred, answer = std::move(answer)](Result<fsm::Outcome> outcome) {
-        // Only hands over: the answer is built where the sink runs it.
-        deferred->Complete([answer, outcome = std::make_shared<const Result<fsm::Outcome>>(
-                                        std::move(outcome))] { return answer(*outcome); });
-      });
+  backend->ProposeAsync(std::move(command), deadline,
+                        [deferred, answer = std::move(answer)](ProposedOutcome outcome) {
+                          // Only hands over: the outcome is decoded and the answer built
+                          // where the sink runs it (the connection's I/O thread).
+                          deferred->Complete([answer, outcome = std::make_shared<ProposedOutcome>(
+                                                          std::move(outcome))] {
+                            return answer(std::move(*outcome).Decode());
+                          });
+                        });
   Response r;
   r.deferred = std::move(deferred);
   return r;

@@ -25,6 +25,34 @@
 
 namespace ckron::api {
 
+// The outcome of an asynchronous proposal as it arrives: a failure, or the
+// state machine's verdict still encoded (fsm::EncodeOutcome's bytes), so
+// that the thread completing the proposal -- on the leader, the raft loop,
+// which applies every server's writes in turn -- only hands it over, and
+// the thread that answers the client decodes it (the applied job).
+//
+// Thread safety: a plain value.
+class ProposedOutcome {
+ public:
+  // A failure, or an outcome decoded already.
+  ProposedOutcome(Result<fsm::Outcome> outcome) : decoded_(std::move(outcome)) {}  // NOLINT
+  // The verdict as the state machine encoded it.
+  static ProposedOutcome Encoded(std::string bytes) {
+    ProposedOutcome p(fsm::Outcome{});
+    p.encoded_ = std::move(bytes);
+    return p;
+  }
+  // What Backend::Propose would have returned.
+  Result<fsm::Outcome> Decode() && {
+    if (encoded_) return fsm::DecodeOutcome(*encoded_);
+    return std::move(decoded_);
+  }
+
+ private:
+  Result<fsm::Outcome> decoded_;
+  std::optional<std::string> encoded_;  // set: decoded_ is unused
+};
+
 // A gossip member as Dkron's /v1/members shows it (dkron-spec §2.3).
 struct MemberInfo {
   std::string name;
@@ -68,8 +96,9 @@ class Backend {
   // Propose without blocking: `done` gets what Propose would return,
   // exactly once, on whichever thread completes it (the raft loop, a gRPC
   // callback thread, a timer thread, or this one before returning). `done`
-  // must be short and must not block.
-  using ProposeDone = std::function<void(Result<fsm::Outcome>)>;
+  // must be short and must not block: it hands the outcome on undecoded
+  // (ProposedOutcome), and whoever answers decodes it.
+  using ProposeDone = std::function<void(ProposedOutcome)>;
   virtual void ProposeAsync(fsm::Command command, absl::Time deadline, ProposeDone done) = 0;
 
   // A manual run on the leader's dispatcher (RunNow), forwarded to the

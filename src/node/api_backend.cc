@@ -36,8 +36,11 @@ Result<fsm::Outcome> ServerApiBackend::Propose(fsm::Command command, absl::Time 
 void ServerApiBackend::ProposeAsync(fsm::Command command, absl::Time deadline, ProposeDone done) {
   v_.leader_client->ProposeAsync(replica::EncodeCommand(absl::Now(), std::move(command)), deadline,
                                  [done = std::move(done)](Result<raft::Applied> applied) {
-                                   if (!applied.ok()) return done(applied.status());
-                                   done(fsm::DecodeOutcome(applied->result));
+                                   // On the raft loop when leading: the
+                                   // outcome is decoded by whoever answers.
+                                   if (!applied.ok())
+                                     return done(Result<fsm::Outcome>(applied.status()));
+                                   done(api::ProposedOutcome::Encoded(std::move(applied->result)));
                                  });
 }
 

@@ -37,7 +37,7 @@ int FsmAdapter::Apply(struct raft_fsm* fsm, const struct raft_buffer* buf, void*
   std::vector<std::string>* slots = self->router_->SlotsFor(index, self->decoded_.term, count);
   for (std::size_t i = 0; i < count; ++i) {
     const ApplyContext ctx{index, self->decoded_.term, static_cast<std::uint32_t>(i),
-                           static_cast<std::uint32_t>(count)};
+                           static_cast<std::uint32_t>(count), slots != nullptr};
     std::string r = self->sm_->Apply(ctx, self->decoded_.commands[i]);
     if (slots != nullptr) (*slots)[i] = std::move(r);
   }

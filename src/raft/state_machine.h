@@ -40,6 +40,10 @@ struct ApplyContext {
                            // carry its old term)
   std::uint32_t position;  // 0-based position of the command in the entry
   std::uint32_t count;     // number of commands in the entry
+  // Whether a proposer on this server waits for the result. When false
+  // (a follower; an entry of an earlier term) Apply's return value is
+  // dropped, so it need not build one.
+  bool result_wanted = true;
 };
 
 // Receives a snapshot as a sequence of chunks. Not thread-safe; used only by
@@ -81,7 +85,9 @@ class StateMachine {
 
   // Applies one committed command and returns its result, which is handed
   // unchanged to the proposer's future (on the leader that proposed it) and
-  // dropped elsewhere. Must be deterministic. It may publish events about the
+  // dropped elsewhere (it may then be left empty: see
+  // ApplyContext::result_wanted). The change to the state must be
+  // deterministic. It may publish events about the
   // change (e.g. to the scheduler) by handing them to a bounded queue; it must
   // not block on the consumer. A command the state machine
   // rejects (e.g. "job not found") is still a committed, applied command:

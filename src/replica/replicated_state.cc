@@ -51,6 +51,8 @@ std::string ReplicatedState::Apply(const raft::ApplyContext& context, std::strin
     for (EventSink* sink : sinks_) sink->OnEvents(context.index, result.events);
   }
   for (EventSink* sink : sinks_) sink->OnApplied(context, entry->now);
+  // Encoding copies the whole job: only for a proposer waiting here.
+  if (!context.result_wanted) return {};
   return fsm::EncodeOutcome(result);
 }
 

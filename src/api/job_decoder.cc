@@ -13,7 +13,7 @@
 //   - of several bad fields, the first in JobFromJsonValue's order is
 //     named; inside an object of strings the smallest bad key (std::map
 //     order), inside an array the first bad index.
-// request_fuzzer.cc checks the two decoders agree on arbitrary input.
+// job_decoder_fuzzer.cc checks the two decoders agree on arbitrary input.
 #include <array>
 #include <cstdint>
 #include <limits>

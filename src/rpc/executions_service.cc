@@ -194,7 +194,11 @@ void ExecutionsService::ReportManyLocal(std::vector<fsm::Execution> executions,
   leader_client_->ProposeLocalBatchAsync(
       std::move(commands),
       [call, index = std::move(index)](std::vector<Result<raft::Applied>> applied) {
-        for (std::size_t k = 0; k < index.size() && k < applied.size(); ++k) {
+        for (std::size_t k = 0; k < index.size(); ++k) {
+          if (k >= applied.size()) {  // never left at the default OK: the agent would drop it
+            call->results[index[k]] = Status::Internal("the batch was answered short");
+            continue;
+          }
           call->results[index[k]] =
               applied[k].ok() ? fsm::DecodeOutcome(applied[k]->result).status : applied[k].status();
         }

@@ -120,6 +120,20 @@ struct Pair {
   TestServer follower, leader;
 };
 
+// Two followers, each believing the other leads, both with the job: a
+// forwarded report must not bounce between them.
+struct Crossed {
+  Crossed() : a(RaftId(1)), b(RaftId(2)) {
+    a.raft.SetLeader(raft::LeaderInfo{RaftId(2), "b"});
+    b.raft.SetLeader(raft::LeaderInfo{RaftId(1), "a"});
+    a.directory.Add(RaftId(2), "n2", b.address());
+    b.directory.Add(RaftId(1), "n1", a.address());
+    a.Apply(fsm::PutJob{Job("backup")});
+    b.Apply(fsm::PutJob{Job("backup")});
+  }
+  TestServer a, b;
+};
+
 TEST(ExecutionsService, AFollowerForwardsAReportToTheLeaderWhereProcessorsRunOnce) {
   Pair p;
   const fsm::Execution e = Finished("backup", "agent-1");
@@ -158,14 +172,8 @@ TEST(ExecutionsService, AReportWithoutFinishedAtIsRefused) {
 }
 
 TEST(ExecutionsService, AForwardedReportIsNeverForwardedAgain) {
-  // Each believes the other leads: the forwarded report must not bounce.
-  TestServer a(RaftId(1)), b(RaftId(2));
-  a.raft.SetLeader(raft::LeaderInfo{RaftId(2), "b"});
-  b.raft.SetLeader(raft::LeaderInfo{RaftId(1), "a"});
-  a.directory.Add(RaftId(2), "n2", b.address());
-  b.directory.Add(RaftId(1), "n1", a.address());
-  a.Apply(fsm::PutJob{Job("backup")});
-  b.Apply(fsm::PutJob{Job("backup")});
+  Crossed c;
+  TestServer &a = c.a, &b = c.b;
   const Status s = ExecutionsClient().Report(a.address(), Finished("backup", "agent-1"),
                                              absl::Now() + absl::Milliseconds(500));
   EXPECT_FALSE(s.ok());
@@ -208,13 +216,8 @@ TEST(ExecutionsService, ReportManyThroughAFollowerAnswersEachResultAndProcessesE
 }
 
 TEST(ExecutionsService, AForwardedReportManyIsNeverForwardedAgain) {
-  TestServer a(RaftId(1)), b(RaftId(2));
-  a.raft.SetLeader(raft::LeaderInfo{RaftId(2), "b"});
-  b.raft.SetLeader(raft::LeaderInfo{RaftId(1), "a"});
-  a.directory.Add(RaftId(2), "n2", b.address());
-  b.directory.Add(RaftId(1), "n1", a.address());
-  a.Apply(fsm::PutJob{Job("backup")});
-  b.Apply(fsm::PutJob{Job("backup")});
+  Crossed c;
+  TestServer &a = c.a, &b = c.b;
   const fsm::Execution e = Finished("backup", "agent-1");
   const std::vector<Status> r =
       ExecutionsClient().ReportMany(a.address(), {&e}, absl::Now() + absl::Milliseconds(500));

@@ -10,7 +10,10 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -483,11 +486,90 @@ class LocalRaftView final : public rpc::LocalRaft {
   std::future<Result<raft::Applied>> Propose(std::string c) override {
     return n_->Propose(std::move(c));
   }
+  void ProposeAsync(std::string c, std::function<void(Result<raft::Applied>)> done) override {
+    n_->ProposeAsync(std::move(c), std::move(done));
+  }
   std::future<Status> RemoveServer(RaftId id) override { return n_->RemoveServer(id); }
 
  private:
   raft::Node* n_;
 };
+
+// A Raft that holds every proposal until the test answers it.
+class HeldRaft final : public rpc::LocalRaft {
+ public:
+  RaftId id() const override { return RaftId(1); }
+  bool IsLeader() const override { return true; }
+  std::optional<raft::LeaderInfo> Leader() const override { return std::nullopt; }
+  std::vector<raft::Server> Configuration() const override { return {}; }
+  raft::NodeInfo Info() const override { return {}; }
+  std::future<Result<raft::Applied>> Propose(std::string) override {
+    ADD_FAILURE() << "RaftProposer must not wait on a future";
+    return {};
+  }
+  void ProposeAsync(std::string, std::function<void(Result<raft::Applied>)> done) override {
+    std::lock_guard lock(mu_);
+    held_.push_back(std::move(done));
+  }
+  std::future<Status> RemoveServer(RaftId) override { return {}; }
+
+  std::size_t held() {
+    std::lock_guard lock(mu_);
+    return held_.size();
+  }
+  // Answers the oldest held proposal with `s`.
+  void AnswerOne(const Status& s) {
+    std::function<void(Result<raft::Applied>)> done;
+    {
+      std::lock_guard lock(mu_);
+      done = std::move(held_.front());
+      held_.pop_front();
+    }
+    done(s);
+  }
+
+ private:
+  std::mutex mu_;
+  std::deque<std::function<void(Result<raft::Applied>)>> held_;
+};
+
+TEST(RaftProposer, BlocksAtItsBoundAndItsDestructorWaitsForEveryOutcome) {
+  HeldRaft raft;
+  std::atomic<int> answered{0};
+  auto count = [&](const Status& s) {
+    EXPECT_EQ(s.code(), StatusCode::kNotLeader);
+    ++answered;
+  };
+  auto proposer = std::make_unique<RaftProposer>(&raft, RaftProposerOptions{.max_in_flight = 2});
+  proposer->Propose(absl::Now(), fsm::DeleteJob{"a"}, count);
+  proposer->Propose(absl::Now(), fsm::DeleteJob{"b"}, count);
+  std::atomic<bool> third_in{false};
+  std::thread third([&] {
+    proposer->Propose(absl::Now(), fsm::DeleteJob{"c"}, count);
+    third_in = true;
+  });
+  std::this_thread::sleep_for(100ms);
+  EXPECT_FALSE(third_in.load());  // two in flight: the third waits
+  EXPECT_EQ(raft.held(), 2u);
+  raft.AnswerOne(Status::NotLeader("", "deposed"));
+  third.join();
+  EXPECT_EQ(raft.held(), 2u);
+  EXPECT_EQ(answered.load(), 1);
+
+  std::atomic<bool> destroyed{false};
+  std::thread destroy([&] {
+    proposer.reset();
+    destroyed = true;
+  });
+  std::this_thread::sleep_for(100ms);
+  EXPECT_FALSE(destroyed.load());  // two outcomes still out
+  raft.AnswerOne(Status::NotLeader("", "deposed"));
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(destroyed.load());
+  raft.AnswerOne(Status::NotLeader("", "deposed"));
+  destroy.join();
+  EXPECT_EQ(answered.load(), 3);
+}
 
 class ForwardingSink final : public replica::EventSink {
  public:

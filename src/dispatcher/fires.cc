@@ -70,12 +70,18 @@ void Dispatcher::OnFires(std::vector<scheduler::FireIntent> fires) {
       if (!job) continue;
       // The scheduler queues only enabled jobs inside their window; the job
       // may have been disabled since, and the pause flag is ours to check.
-      if (s.paused() || job->disabled) {
-        Log()->info("dispatcher: not firing job {} at {}: {}", job->name,
-                    absl::FormatTime(f.scheduled),
-                    s.paused() ? "the cluster is paused" : "the job is disabled");
+      if (s.paused()) {  // one line per batch below: a paused cluster fires nothing
+        Log()->debug("dispatcher: not firing job {} at {}: the cluster is paused", job->name,
+                     absl::FormatTime(f.scheduled));
         ++skipped;
-        ++(s.paused() ? by_reason.skipped_paused : by_reason.skipped_disabled);
+        ++by_reason.skipped_paused;
+        continue;
+      }
+      if (job->disabled) {
+        Log()->info("dispatcher: not firing job {} at {}: the job is disabled", job->name,
+                    absl::FormatTime(f.scheduled));
+        ++skipped;
+        ++by_reason.skipped_disabled;
         continue;
       }
       if (job->concurrency == kForbid && (Busy(s, job->name) || fired.contains(job->name))) {
@@ -113,6 +119,10 @@ void Dispatcher::OnFires(std::vector<scheduler::FireIntent> fires) {
       Log()->info("dispatcher: cancelling execution {} on {} (concurrency replace)", c.id, c.node);
       calls_->CancelExecution(tag->second, c.job, c.id, options_.cancel_timeout);
     }
+  }
+  if (by_reason.skipped_paused > 0) {
+    Log()->info("dispatcher: not firing {} job(s) due from {}: the cluster is paused",
+                by_reason.skipped_paused, absl::FormatTime(fires.front().scheduled));
   }
   {
     std::lock_guard lock(mu_);

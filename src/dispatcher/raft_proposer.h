@@ -1,19 +1,17 @@
 // Proposer over the local Raft server (rpc::LocalRaft, rpc/cluster_view.h).
-// Proposals go to Raft at once (Raft batches concurrent ones into one entry);
-// a completion thread waits for their outcomes in proposal order (Raft
-// applies in that order) and runs each `done`.
+// Proposals go to Raft at once (Raft batches concurrent ones into one entry),
+// each with a completion callback (LocalRaft::ProposeAsync) that runs `done`
+// on the raft loop thread as its entry is applied: no thread is woken per
+// proposal.
 //
-// Thread safety: safe for concurrent use. `done` callbacks run on the
-// completion thread, one at a time.
+// Thread safety: safe for concurrent use. `done` callbacks run on the raft
+// loop thread (or inside Propose when Raft refuses at once), in log order.
 #ifndef CKRON_DISPATCHER_RAFT_PROPOSER_H_
 #define CKRON_DISPATCHER_RAFT_PROPOSER_H_
 
 #include <condition_variable>
 #include <cstddef>
-#include <deque>
-#include <future>
 #include <mutex>
-#include <thread>
 
 #include "dispatcher/proposer.h"
 #include "raft/types.h"
@@ -23,37 +21,31 @@ namespace ckron::dispatcher {
 
 struct RaftProposerOptions {
   // Proposals awaiting their outcome before Propose blocks its caller.
-  // Larger absorbs bigger bursts; each costs a future and a callback.
+  // Larger absorbs bigger bursts; each holds its command until applied.
   std::size_t max_in_flight = 65'536;
 };
 
 class RaftProposer final : public Proposer {
  public:
-  // `raft` must outlive this object. Starts the completion thread.
+  // `raft` must outlive this object.
   explicit RaftProposer(rpc::LocalRaft* raft, RaftProposerOptions options = {});
-  // Waits for the outstanding outcomes (every Raft future completes, at
-  // the latest when Raft stops), runs their callbacks, joins the thread.
+  // Refuses new proposals and waits for the outstanding outcomes (every
+  // Raft proposal completes, at the latest when Raft stops).
   ~RaftProposer() override;
 
   void Propose(absl::Time now, fsm::Command command, Done done) override;
   bool Leads(Term term) const override;
 
  private:
-  struct Pending {
-    std::future<Result<raft::Applied>> outcome;
-    Done done;
-  };
-  void RunCompletionLoop();
+  void Completed();
 
   rpc::LocalRaft* const raft_;
   const RaftProposerOptions options_;
 
-  // This class behaves like a monitor: mu_ guards everything below.
   std::mutex mu_;
-  std::condition_variable changed_;
-  std::deque<Pending> pending_;
-  bool stop_ = false;
-  std::thread thread_;
+  std::condition_variable room_;  // in_flight_ fell (below the bound, or to 0)
+  std::size_t in_flight_ = 0;     // guarded by mu_
+  bool stop_ = false;             // guarded by mu_
 };
 
 }  // namespace ckron::dispatcher

@@ -228,7 +228,7 @@ ApplyResult Applier::operator()(const ExecutionStarted& cmd) {
   const Job* job = Peek(e.job_name);
   if (job == nullptr) return Refuse(JobNotFound(e.job_name));
   if (!e.running()) return Refuse(Status::InvalidArgument("a started execution has no finish"));
-  if (s_.executions_->Get(e.job_name, e.id)) {
+  if (s_.executions_->Contains(e.job_name, e.id)) {
     return {OkStatus(), {}, s_.ShareJob(job->name)};  // a retried report
   }
   s_.executions_->Put(e);

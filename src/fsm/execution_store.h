@@ -31,6 +31,10 @@ class ExecutionStore {
   virtual void Put(const Execution& execution) = 0;
   virtual std::optional<Execution> Get(const std::string& job_name,
                                        const std::string& id) const = 0;
+  // Whether the execution is stored; may cost less than Get.
+  virtual bool Contains(const std::string& job_name, const std::string& id) const {
+    return Get(job_name, id).has_value();
+  }
   // Visits the job's executions oldest first (by started_at, then id) until
   // `visit` returns false. `with_output` false may skip loading outputs.
   virtual void Scan(const std::string& job_name, bool with_output,

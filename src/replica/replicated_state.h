@@ -23,8 +23,9 @@
 
 namespace ckron::replica {
 
-// Receives what each applied entry changed. Called on the raft loop thread,
-// in log order, after the state is updated and the lock released: it must
+// Receives what each applied entry changed: OnEvents once per log entry,
+// with the events of all its commands in order. Called on the raft loop
+// thread, in log order, after the state is updated and the lock released: it must
 // not block (hand the events to a bounded queue) and must not call back into
 // Raft.
 class EventSink {
@@ -66,6 +67,9 @@ class ReplicatedState final : public raft::StateMachine {
   fsm::State state_;  // guarded by mu_ (written only on the raft loop thread)
   LogIndex applied_;  // guarded by mu_
   std::vector<EventSink*> sinks_;
+  // The events of the entry being applied, not yet given to the sinks
+  // (raft loop thread only).
+  std::vector<fsm::Event> entry_events_;
 };
 
 // Builds a log command for Node::Propose.

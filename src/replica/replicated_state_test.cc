@@ -20,10 +20,12 @@ class RecordingSink final : public EventSink {
  public:
   void OnEvents(LogIndex index, const std::vector<fsm::Event>& events) override {
     for (const auto& e : events) seen.emplace_back(index.value(), e.index());
+    ++calls;
   }
   void OnRestored(LogIndex index) override { restored_at = index.value(); }
   std::vector<std::pair<std::uint64_t, std::size_t>> seen;  // (index, event type)
   std::uint64_t restored_at = 0;
+  int calls = 0;  // OnEvents calls
 };
 
 class Chunks final : public raft::SnapshotSink, public raft::SnapshotReader {
@@ -63,6 +65,37 @@ TEST(ReplicatedState, AppliesEncodedCommandsAndReportsOutcomes) {
   EXPECT_EQ(rs.Read([](const fsm::State& s) { return s.jobs().size(); }), 1u);
   ASSERT_EQ(sink.seen.size(), 1u);  // refused commands produce no events
   EXPECT_EQ(sink.seen[0].first, 1u);
+}
+
+TEST(ReplicatedState, SinksHearAnEntrysEventsOnceAfterItsLastCommand) {
+  fsm::MemoryExecutionStore store;
+  ReplicatedState rs(&store);
+  RecordingSink sink;
+  rs.AddSink(&sink);
+  // One entry of three commands: a put, a refused delete, a put.
+  const std::vector<std::string> commands = {
+      EncodeCommand(At(0), fsm::PutJob{MakeJob("a")}),
+      EncodeCommand(At(0), fsm::DeleteJob{"nope"}),
+      EncodeCommand(At(0), fsm::PutJob{MakeJob("b")}),
+  };
+  for (std::uint32_t i = 0; i < commands.size(); ++i) {
+    rs.Apply({LogIndex(7), Term(1), i, 3}, commands[i]);
+    // The state changes command by command; the sinks hear nothing until
+    // the entry ends.
+    EXPECT_EQ(rs.Read([](const fsm::State& s) { return s.jobs().size(); }), i < 2 ? 1u : 2u);
+    if (i < 2) {
+      EXPECT_EQ(sink.calls, 0) << i;
+    }
+  }
+  EXPECT_EQ(sink.calls, 1);
+  ASSERT_EQ(sink.seen.size(), 2u);
+  EXPECT_EQ(sink.seen[0].first, 7u);
+  EXPECT_EQ(sink.seen[1].first, 7u);
+  // The next entry's events are its own.
+  rs.Apply(Ctx(8), EncodeCommand(At(1), fsm::DeleteJob{"a"}));
+  EXPECT_EQ(sink.calls, 2);
+  ASSERT_EQ(sink.seen.size(), 3u);
+  EXPECT_EQ(sink.seen[2].first, 8u);
 }
 
 TEST(ReplicatedState, SnapshotRestoresOnAnotherReplica) {

@@ -103,6 +103,28 @@ TEST_P(ExecutionStoreTest, ReplaceKeepsCountAndUpdatesOutput) {
   EXPECT_EQ(*got, e);
 }
 
+TEST_P(ExecutionStoreTest, ContainsFollowsPutAndDeleteAndAReplaceCanDropTheOutput) {
+  Execution e = Exec("a", "n1", At(10), "partial");
+  EXPECT_FALSE(store_->Contains("a", e.id));
+  store_->Put(e);
+  EXPECT_TRUE(store_->Contains("a", e.id));
+  EXPECT_FALSE(store_->Contains("b", e.id));
+  // Replaced under the same keys, now without output: the old output goes.
+  e.finished_at = At(11);
+  e.output.clear();
+  store_->Put(e);
+  auto got = store_->Get("a", e.id);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(*got, e);
+  // Replaced with a new start time: found under it, once.
+  e.started_at = At(12);
+  store_->Put(e);
+  EXPECT_EQ(Ids(*store_, "a"), std::vector<std::string>{e.id});
+  store_->Delete("a", e.id);
+  EXPECT_FALSE(store_->Contains("a", e.id));
+  EXPECT_EQ(store_->Count("a"), 0u);
+}
+
 TEST_P(ExecutionStoreTest, DeleteAndClear) {
   store_->Put(Exec("a", "n1", At(10)));
   store_->Put(Exec("a", "n2", At(11)));

@@ -141,6 +141,10 @@ void RocksExecutionStore::Put(const fsm::Execution& execution) {
   const rocksdb::Status found =
       db_->Get(rocksdb::ReadOptions(), IndexKey(execution.job_name, execution.id), &old_value);
   if (!found.IsNotFound()) MustOk(found, "get index");
+  // A finished execution replaces its running record under the same keys:
+  // only its record and output change. Each write skipped is a memtable
+  // insert less on the apply thread, per execution, on every server.
+  bool index_unchanged = false;
   if (found.ok()) {
     const IndexValue old = ParseIndex(old_value);
     if (old.time_key != time_key) {
@@ -149,12 +153,16 @@ void RocksExecutionStore::Put(const fsm::Execution& execution) {
     if (old.group_key != group_key) {
       batch.Delete(JobPrefix('g', execution.job_name) + old.group_key + execution.id);
     }
+    index_unchanged = old.time_key == time_key && old.group_key == group_key;
   }
   batch.Put(RecordKey(execution.job_name, time_key, execution.id), fsm::EncodeExecution(meta));
-  batch.Put(IndexKey(execution.job_name, execution.id), time_key + group_key);
-  batch.Put(GroupKey(execution.job_name, execution.group, execution.id), time_key);
+  if (!index_unchanged) {
+    batch.Put(IndexKey(execution.job_name, execution.id), time_key + group_key);
+    batch.Put(GroupKey(execution.job_name, execution.group, execution.id), time_key);
+  }
   if (execution.output.empty()) {
-    batch.Delete(OutputKey(execution.job_name, execution.id));
+    // A new execution has no output to remove.
+    if (found.ok()) batch.Delete(OutputKey(execution.job_name, execution.id));
   } else {
     batch.Put(OutputKey(execution.job_name, execution.id), execution.output);
   }
@@ -179,6 +187,14 @@ std::optional<fsm::Execution> RocksExecutionStore::Get(const std::string& job_na
   s = db_->Get(rocksdb::ReadOptions(), OutputKey(job_name, id), &e.output);
   if (!s.IsNotFound()) MustOk(s, "get output");
   return e;
+}
+
+bool RocksExecutionStore::Contains(const std::string& job_name, const std::string& id) const {
+  std::string value;
+  const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), IndexKey(job_name, id), &value);
+  if (s.IsNotFound()) return false;
+  MustOk(s, "get index");
+  return true;
 }
 
 void RocksExecutionStore::Scan(const std::string& job_name, bool with_output,

@@ -54,6 +54,7 @@ class RocksExecutionStore final : public fsm::ExecutionStore {
   void Put(const fsm::Execution& execution) override;
   std::optional<fsm::Execution> Get(const std::string& job_name,
                                     const std::string& id) const override;
+  bool Contains(const std::string& job_name, const std::string& id) const override;
   void Scan(const std::string& job_name, bool with_output,
             const std::function<bool(const fsm::Execution&)>& visit) const override;
   void ScanGroup(const std::string& job_name, std::int64_t group,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -147,9 +148,15 @@ void Applier::Remove(const Job& job) {
     return true;
   });
   for (const std::string& id : ids) s_.executions_->Delete(name, id);
-  std::erase_if(s_.running_, [&](const auto& kv) { return kv.first.first == name; });
-  std::erase_if(s_.pending_runs_, [&](const auto& kv) { return kv.first.job_name == name; });
-  std::erase_if(s_.pending_fires_, [&](const auto& kv) { return kv.first.first == name; });
+  // Each map is ordered by job name first: erase the job's range, not a
+  // walk over every job's entries (a bulk delete of n jobs is not n^2).
+  s_.running_.erase(s_.running_.lower_bound({name, ""}),
+                    s_.running_.lower_bound({name + '\0', ""}));
+  constexpr std::int64_t kFirstGroup = std::numeric_limits<std::int64_t>::min();
+  s_.pending_runs_.erase(s_.pending_runs_.lower_bound(RunKey{name, kFirstGroup, "", 0}),
+                         s_.pending_runs_.lower_bound(RunKey{name + '\0', kFirstGroup, "", 0}));
+  s_.pending_fires_.erase(s_.pending_fires_.lower_bound({name, kFirstGroup}),
+                          s_.pending_fires_.lower_bound({name + '\0', kFirstGroup}));
   s_.jobs_.Erase(name);
 }
 

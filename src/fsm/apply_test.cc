@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 // GCC 12 at -O2 reports std::variant's storage as maybe-uninitialized when
 // the test moves Entries into a vector (a known false positive of its
 // variant implementation); the code is well-defined.
@@ -403,6 +405,25 @@ TEST_F(ApplyTest, DeleteJob_DropsItsPendingRuns) {
   ASSERT_TRUE(Run(RecordFire{"a", t, 1, false, {"n1"}}, t).status.ok());
   ASSERT_TRUE(Run(DeleteJob{"a"}).status.ok());
   EXPECT_TRUE(state_.pending_runs().empty());
+}
+
+TEST_F(ApplyTest, DeleteJob_LeavesTheRunsOfJobsWhoseNamesItPrefixes) {
+  const absl::Time t = T("2026-01-01T01:00:00Z");
+  for (const char* name : {"a", "a-b", "ab", "b"}) {
+    ASSERT_TRUE(Run(PutJob{MakeJob(name)}).status.ok());
+    ASSERT_TRUE(Run(RecordFire{name, t, -5, false, {"n1", "n2"}}, t).status.ok());
+    // n1 started: running; n2 not yet: pending.
+    ASSERT_TRUE(
+        Run(ExecutionStarted{MakeExecution(name, "n1", t, -5), t + absl::Minutes(1)}).status.ok());
+  }
+  ASSERT_EQ(state_.running().size(), 4u);
+  ASSERT_EQ(state_.pending_runs().size(), 4u);
+  ASSERT_TRUE(Run(DeleteJob{"a"}).status.ok());
+  std::set<std::string> running, pending;
+  for (const auto& [key, r] : state_.running()) running.insert(key.first);
+  for (const auto& [key, p] : state_.pending_runs()) pending.insert(key.job_name);
+  EXPECT_EQ(running, (std::set<std::string>{"a-b", "ab", "b"}));
+  EXPECT_EQ(pending, (std::set<std::string>{"a-b", "ab", "b"}));
 }
 
 // --- Executions -------------------------------------------------------------

@@ -14,7 +14,7 @@ struct RunTable::Entry {
   RunSpec spec;
   absl::Time started_at;
   std::stop_source stop;  // Cancel() and Runner's shutdown stop the run
-  bool armed = false;     // accepted ahead of started_at; counted in waiting_runs_
+  bool armed = false;     // accepted ahead of started_at: its thread waits
 
   std::mutex mu;  // guards the two below; observers are called with it held
   std::vector<std::shared_ptr<RunObserver>> observers;
@@ -84,10 +84,8 @@ Result<StartOutcome> RunTable::Start(RunSpec spec, std::shared_ptr<RunObserver> 
   // A run sent ahead of its instant starts then (its thread waits), bounded
   // by max_start_wait against a leader whose clock runs far ahead.
   entry->started_at = std::clamp(entry->spec.start_at, now, now + options_.max_start_wait);
-  if (entry->started_at > now) {
-    entry->armed = true;
-    ++waiting_runs_;
-  }
+  entry->armed = entry->started_at > now;
+  ++unadmitted_runs_;
   if (observer) entry->observers.push_back(std::move(observer));
   running_.emplace(key, entry);
   work_.push_back(entry);
@@ -105,7 +103,7 @@ Result<StartOutcome> RunTable::Start(RunSpec spec, std::shared_ptr<RunObserver> 
       work_.pop_back();
       running_.erase(key);
       --active_runs_;
-      if (entry->armed) --waiting_runs_;
+      --unadmitted_runs_;
       return Status::ResourceExhausted(std::string("cannot start an execution thread: ") +
                                        e.what());
     }
@@ -148,17 +146,21 @@ bool RunTable::WaitForStart(const std::shared_ptr<Entry>& entry) {
     woken.wait_for(lock, entry->stop.get_token(), absl::ToChronoNanoseconds(wait),
                    [] { return false; });
   }
+  return !entry->stop.stop_requested();
+}
+
+void RunTable::Admitted() {
   {
     std::lock_guard lock(mu_);
-    --waiting_runs_;
+    --unadmitted_runs_;
   }
   runs_done_.notify_all();
-  return !entry->stop.stop_requested();
 }
 
 void RunTable::Execute(const std::shared_ptr<Entry>& entry) {
   const RunSpec& spec = entry->spec;
   if (!WaitForStart(entry)) {
+    Admitted();
     Finish(entry, fsm::Execution{.id = spec.execution_id,
                                  .job_name = spec.job.name,
                                  .started_at = entry->started_at,
@@ -180,8 +182,15 @@ void RunTable::Execute(const std::shared_ptr<Entry>& entry) {
     std::lock_guard lock(entry->mu);
     for (const auto& observer : entry->observers) observer->OnOutput(chunk);
   };
+  // Until the runner counts the run, Shutdown() waits before it shuts the
+  // runner: a run accepted here is never refused there.
+  bool admitted = false;
   Result<executor::ExecutionResult> ran =
-      runner_->Run(spec.job.executor, request, sink, entry->stop.get_token());
+      runner_->Run(spec.job.executor, request, sink, entry->stop.get_token(), [&] {
+        admitted = true;
+        Admitted();
+      });
+  if (!admitted) Admitted();
   // This table is the only caller of the runner and never starts an id twice.
   CKRON_CHECK_MSG(ran.ok() || ran.status().code() != StatusCode::kAlreadyExists,
                   ran.status().ToString());
@@ -306,15 +315,14 @@ std::size_t RunTable::idle_threads() const {
 
 Status RunTable::Shutdown() {
   {
-    // Runs armed ahead (start_at) are already "running" for the cluster:
-    // they start at their instant (at most max_start_wait away) and get the
-    // same grace as the others.
+    // Every accepted run is already "running" for the cluster: those armed
+    // ahead (start_at) start at their instant (at most max_start_wait away),
+    // the rest as soon as their thread reaches the runner; all get the
+    // runner's grace.
     std::unique_lock lock(mu_);
     shutting_down_ = true;
-    runs_done_.wait(lock, [this] { return waiting_runs_ == 0; });
+    runs_done_.wait(lock, [this] { return unadmitted_runs_ == 0; });
   }
-  // Runs that had not reached the runner yet fail with kUnavailable, and
-  // are reported as such.
   Status stopped = runner_->Shutdown();
   if (!stopped.ok()) {
     logging::Get("agent")->error("run table: {}", stopped.ToString());

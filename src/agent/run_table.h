@@ -155,9 +155,9 @@ class RunTable {
   std::size_t threads() const;
   std::size_t idle_threads() const;
 
-  // Refuses new runs, waits for runs armed ahead to reach their start_at
-  // (at most max_start_wait), then lets the running ones finish (Runner::Shutdown:
-  // its grace, then cancellation) and waits for them and the table's
+  // Refuses new runs, waits for every accepted run to reach the runner
+  // (those armed ahead at their start_at, at most max_start_wait), then lets the running ones
+  // finish (Runner::Shutdown: its grace, then cancellation) and waits for them and the table's
   // threads, so every result has reached the sink when it returns OK.
   // kTimeout if some executor ignored cancellation (their threads still run).
   Status Shutdown();
@@ -175,6 +175,8 @@ class RunTable {
   void Execute(const std::shared_ptr<Entry>& entry);
   // Waits until the run's started_at; false if it was stopped meanwhile.
   bool WaitForStart(const std::shared_ptr<Entry>& entry);
+  // The run reached the runner, or ended before it: one less unadmitted.
+  void Admitted();  // MUST NOT hold mu_
   void Finish(const std::shared_ptr<Entry>& entry, fsm::Execution execution);
   void Remember(const fsm::Execution& execution);  // REQUIRES: mu_ held
   void Forget(absl::Time now);                     // REQUIRES: mu_ held
@@ -205,9 +207,11 @@ class RunTable {
   std::deque<std::shared_ptr<Entry>> work_;  // guarded by mu_
   std::condition_variable work_ready_;       // work_ grew or stop_workers_
   std::size_t active_runs_ = 0;              // guarded by mu_
-  std::size_t waiting_runs_ = 0;             // guarded by mu_; armed, before their start_at
-  std::condition_variable runs_done_;        // notified when active_runs_ or waiting_runs_ drops
-  std::condition_variable workers_gone_;     // notified when workers_ shrinks
+  // Runs accepted and not yet counted by the runner (queued, armed before
+  // their start_at, or on their way to Runner::Run).
+  std::size_t unadmitted_runs_ = 0;       // guarded by mu_
+  std::condition_variable runs_done_;     // notified when active_runs_ or unadmitted_runs_ drops
+  std::condition_variable workers_gone_;  // notified when workers_ shrinks
 };
 
 }  // namespace ckron::agent

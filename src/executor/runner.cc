@@ -21,7 +21,8 @@ Runner::~Runner() {
 }
 
 Result<ExecutionResult> Runner::Run(std::string_view executor, const ExecuteRequest& request,
-                                    const OutputSink& sink, std::stop_token stop) {
+                                    const OutputSink& sink, std::stop_token stop,
+                                    const std::function<void()>& admitted) {
   {
     std::lock_guard lock(mu_);
     if (shutting_down_) return Status::Unavailable("node is shutting down: no new executions");
@@ -37,6 +38,7 @@ Result<ExecutionResult> Runner::Run(std::string_view executor, const ExecuteRequ
                                    request.job_name.value() + " is already running on this node");
     }
   }
+  if (admitted) admitted();
   ExecuteResponse response;
   {
     // The caller's stop request cancels too.

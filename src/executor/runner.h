@@ -17,6 +17,7 @@
 #define CKRON_EXECUTOR_RUNNER_H_
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -69,8 +70,13 @@ class Runner {
   //   kNotFound          no such executor (message kExecutorNotPresent)
   //   kInvalidArgument   `executor` is empty (message kNoExecutorDefined)
   //   kAlreadyExists     this job's execution id is already running here
+  //
+  // `admitted`, if set, is called on this thread once the execution is
+  // counted as running (a Shutdown() from then on gives it the grace) and
+  // before the executor starts; it is not called when Run() fails.
   Result<ExecutionResult> Run(std::string_view executor, const ExecuteRequest& request,
-                              const OutputSink& sink, std::stop_token stop = {});
+                              const OutputSink& sink, std::stop_token stop = {},
+                              const std::function<void()>& admitted = nullptr);
 
   // Asks the running execution to stop; returns at once (Run() returns when
   // the executor has stopped it). Errors: kNotFound if it is not running here.

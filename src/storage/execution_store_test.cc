@@ -1,6 +1,8 @@
 // The ExecutionStore contract, checked on both implementations: the RocksDB
 // store used in production and the in-memory one the other tests use.
 #include <gtest/gtest.h>
+#include <rocksdb/perf_context.h>
+#include <rocksdb/perf_level.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -277,6 +279,36 @@ TEST(RocksExecutionStore, OpenDiscardsWhatAnEarlierRunLeft) {
     auto s = RocksExecutionStore::Open({.path = dir});
     ASSERT_TRUE(s.ok());
     EXPECT_EQ((*s)->Count("a"), 0u);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// After a bulk delete the store holds a field of deleted keys. Reading one
+// job must not walk the deleted keys of the jobs after it: Count, Scan and
+// ScanGroup of a job with no executions cost nothing, whatever was deleted.
+TEST(RocksExecutionStore, ReadingAJobDoesNotWalkTheDeletedKeysOfOthers) {
+  const std::string dir = (std::filesystem::temp_directory_path() /
+                           ("ckron-store-tombstones-" + std::to_string(::getpid())))
+                              .string();
+  {
+    auto s = RocksExecutionStore::Open({.path = dir});
+    ASSERT_TRUE(s.ok());
+    RocksExecutionStore& store = **s;
+    constexpr int kDeleted = 2000;
+    for (int i = 0; i < kDeleted; ++i) {
+      Execution e = Exec("z" + std::to_string(i), "n1", At(i), "out");
+      e.group = 7;
+      store.Put(e);
+      store.Delete(e.job_name, e.id);
+    }
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
+    rocksdb::get_perf_context()->Reset();
+    EXPECT_EQ(store.Count("a"), 0u);
+    EXPECT_TRUE(Ids(store, "a").empty());
+    store.ScanGroup("a", 7, [](const Execution&) { return true; });
+    const std::uint64_t skipped = rocksdb::get_perf_context()->internal_delete_skipped_count;
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+    EXPECT_EQ(skipped, 0u) << "deleted keys walked past";
   }
   std::filesystem::remove_all(dir);
 }

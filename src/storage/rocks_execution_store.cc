@@ -62,6 +62,16 @@ std::string GroupKey(const std::string& job, std::int64_t group, const std::stri
   return GroupPrefix(job, group) + id;
 }
 
+// The first key past every key that starts with `prefix` ("" if none is).
+// A prefix scan stops there: without a bound, an iterator at the end of a
+// prefix walks on over every deleted key until the next live one, and a
+// bulk delete leaves hundreds of thousands of them.
+std::string PrefixEnd(std::string prefix) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xff) prefix.pop_back();
+  if (!prefix.empty()) prefix.back() = static_cast<char>(prefix.back() + 1);
+  return prefix;
+}
+
 rocksdb::WriteOptions Unlogged() {
   rocksdb::WriteOptions w;
   w.disableWAL = true;  // derived data: Raft's log is the durable copy
@@ -200,8 +210,7 @@ bool RocksExecutionStore::Contains(const std::string& job_name, const std::strin
 void RocksExecutionStore::Scan(const std::string& job_name, bool with_output,
                                const std::function<bool(const fsm::Execution&)>& visit) const {
   const std::string prefix = JobPrefix('e', job_name);
-  std::string end = JobPrefix('e', job_name);
-  end.back() = '\x01';  // just past every key of this job
+  const std::string end = PrefixEnd(prefix);
   rocksdb::Slice upper(end);
   rocksdb::ReadOptions read;
   read.iterate_upper_bound = &upper;
@@ -220,12 +229,17 @@ void RocksExecutionStore::Scan(const std::string& job_name, bool with_output,
 void RocksExecutionStore::ScanGroup(const std::string& job_name, std::int64_t group,
                                     const std::function<bool(const fsm::Execution&)>& visit) const {
   const std::string prefix = GroupPrefix(job_name, group);
+  const std::string end = PrefixEnd(prefix);
+  rocksdb::Slice upper(end);
   rocksdb::ReadOptions read;
+  read.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
   std::string bytes;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
     const std::string id = it->key().ToString().substr(prefix.size());
-    MustOk(db_->Get(read, RecordKey(job_name, it->value().ToString(), id), &bytes), "get by group");
+    MustOk(
+        db_->Get(rocksdb::ReadOptions(), RecordKey(job_name, it->value().ToString(), id), &bytes),
+        "get by group");
     if (!visit(Decode(bytes))) return;
   }
   MustOk(it->status(), "scan group");
@@ -238,8 +252,12 @@ std::size_t RocksExecutionStore::Count(const std::string& job_name) const {
   }
   std::size_t n = 0;
   const std::string prefix = JobPrefix('i', job_name);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) ++n;
+  const std::string end = PrefixEnd(prefix);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions read;
+  read.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+  for (it->Seek(prefix); it->Valid(); it->Next()) ++n;
   MustOk(it->status(), "count");
   std::lock_guard lock(mu_);
   counts_[job_name] = n;

@@ -10,7 +10,11 @@
 //   time and the RSS after it (the state replaced in place, as a follower
 //   installing a snapshot, with the snapshot still buffered as libraft does).
 //
-//   state_bench [--jobs N] [--dir DIR]
+// With --fires F it measures the fire path instead: F fires spread over the
+// N jobs, each applied as a fire is (RecordFire, ExecutionStarted,
+// ExecutionFinished), past the per-job execution cap so that pruning runs.
+//
+//   state_bench [--jobs N] [--dir DIR] [--fires F]
 #include <unistd.h>
 
 #include <chrono>
@@ -92,16 +96,55 @@ class ChunkReader final : public ckron::raft::SnapshotReader {
   std::size_t next_ = 0;
 };
 
+// Applies `fires` fires round-robin over jobs job-0000000.. job-<jobs-1>,
+// one second apart per job, and prints the rate.
+int RunFires(ckron::replica::ReplicatedState& state, long jobs, long fires, std::uint64_t index) {
+  using namespace ckron;
+  const absl::Time first = absl::FromUnixSeconds(1'767'225'600);
+  auto apply = [&](absl::Time now, fsm::Command command) {
+    const std::string bytes = replica::EncodeCommand(now, std::move(command));
+    state.Apply({LogIndex(++index), Term(1), 0, 1}, bytes);
+  };
+  const auto t0 = Clock::now();
+  for (long f = 0; f < fires; ++f) {
+    const long j = f % jobs;
+    const absl::Time at = first + absl::Seconds(f / jobs + 1);
+    char name[32];
+    std::snprintf(name, sizeof name, "job-%07ld", j);
+    const std::int64_t group = absl::ToUnixNanos(at);
+    const std::string node = "n" + std::to_string(j % 5);
+    apply(at,
+          fsm::RecordFire{.job_name = name, .scheduled = at, .group = group, .targets = {node}});
+    fsm::Execution e;
+    e.job_name = name;
+    e.id = fsm::RunExecutionId(group, 1, node);
+    e.node_name = node;
+    e.started_at = at;
+    e.group = group;
+    e.attempt = 1;
+    apply(at, fsm::ExecutionStarted{e, at + absl::Seconds(30)});
+    e.finished_at = at + absl::Milliseconds(3);
+    e.success = true;
+    apply(at, fsm::ExecutionFinished{e});
+  }
+  const double s = Seconds(t0);
+  Print("fires applied (RecordFire + ExecutionStarted + ExecutionFinished, one server)",
+        static_cast<double>(fires) / s, "fires/s");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   long jobs = 1'000'000;
+  long fires = 0;
   std::string dir =
       (std::filesystem::temp_directory_path() / ("ckron-state-bench-" + std::to_string(::getpid())))
           .string();
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--jobs") == 0) jobs = std::atol(argv[i + 1]);
     if (std::strcmp(argv[i], "--dir") == 0) dir = argv[i + 1];
+    if (std::strcmp(argv[i], "--fires") == 0) fires = std::atol(argv[i + 1]);
   }
   const double rss_start = RssMiB();
 
@@ -122,6 +165,11 @@ int main(int argc, char** argv) {
   Print("job upserts applied (encoded, one server)", static_cast<double>(jobs) / apply_s, "jobs/s");
   Print("RSS with the jobs loaded", RssMiB() - rss_start, "MiB");
   Print("jobs held", static_cast<double>(jobs), "jobs");
+  if (fires > 0) {
+    const int rc = RunFires(state, jobs, fires, static_cast<std::uint64_t>(jobs));
+    std::filesystem::remove_all(dir);
+    return rc;
+  }
 
   t0 = Clock::now();
   auto source = state.PrepareSnapshot(ckron::LogIndex(static_cast<std::uint64_t>(jobs)));

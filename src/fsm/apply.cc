@@ -142,12 +142,12 @@ ApplyResult Applier::operator()(const DeleteJob& cmd) {
 void Applier::Remove(const Job& job) {
   const std::string name = job.name;
   if (!job.parent_job.empty()) RemoveChild(job.parent_job, name);
-  std::vector<std::string> ids;
-  s_.executions_->Scan(name, false, [&](const Execution& e) {
-    ids.push_back(e.id);
+  std::vector<Execution> visited;
+  s_.executions_->ScanOldest(name, [&](const Execution& e) {
+    visited.push_back(e);
     return true;
   });
-  for (const std::string& id : ids) s_.executions_->Delete(name, id);
+  for (const Execution& e : visited) s_.executions_->DeleteVisited(e);
   // Each map is ordered by job name first: erase the job's range, not a
   // walk over every job's entries (a bulk delete of n jobs is not n^2).
   s_.running_.erase(s_.running_.lower_bound({name, ""}),
@@ -171,12 +171,12 @@ ApplyResult Applier::operator()(const SetJobDisabled& cmd) {
 ApplyResult Applier::operator()(const DeleteExecutions& cmd) {
   Job* job = Find(cmd.job_name);
   if (job == nullptr) return Refuse(JobNotFound(cmd.job_name));
-  std::vector<std::string> ids;
-  s_.executions_->Scan(job->name, false, [&](const Execution& e) {
-    if (!e.running()) ids.push_back(e.id);  // running ones finish normally
+  std::vector<Execution> visited;
+  s_.executions_->ScanOldest(job->name, [&](const Execution& e) {
+    if (!e.running()) visited.push_back(e);  // running ones finish normally
     return true;
   });
-  for (const std::string& id : ids) s_.executions_->Delete(job->name, id);
+  for (const Execution& e : visited) s_.executions_->DeleteVisited(e);
   job->success_count = 0;
   job->error_count = 0;
   job->last_success.reset();
@@ -235,10 +235,9 @@ ApplyResult Applier::operator()(const ExecutionStarted& cmd) {
   const Job* job = Peek(e.job_name);
   if (job == nullptr) return Refuse(JobNotFound(e.job_name));
   if (!e.running()) return Refuse(Status::InvalidArgument("a started execution has no finish"));
-  if (s_.executions_->Contains(e.job_name, e.id)) {
+  if (!s_.executions_->PutIfAbsent(e)) {
     return {OkStatus(), {}, s_.ShareJob(job->name)};  // a retried report
   }
-  s_.executions_->Put(e);
   s_.running_[{e.job_name, e.id}] =
       RunningExecution{e.node_name, e.started_at, e.group, e.attempt, cmd.lease_until};
   s_.pending_runs_.erase(RunKey{e.job_name, e.group, e.node_name, e.attempt});
@@ -415,15 +414,15 @@ std::string Applier::GroupStatus(const std::string& job_name, std::int64_t group
 void Applier::Prune(const std::string& job_name) {
   std::size_t count = s_.executions_->Count(job_name);
   if (count <= kMaxExecutionsPerJob) return;
-  std::vector<std::string> drop;
-  s_.executions_->Scan(job_name, false, [&](const Execution& x) {
+  std::vector<Execution> drop;
+  s_.executions_->ScanOldest(job_name, [&](const Execution& x) {
     if (!x.running()) {
-      drop.push_back(x.id);
+      drop.push_back(x);
       --count;
     }
     return count > kMaxExecutionsPerJob;
   });
-  for (const std::string& id : drop) s_.executions_->Delete(job_name, id);
+  for (const Execution& x : drop) s_.executions_->DeleteVisited(x);
 }
 
 ApplyResult Apply(State& state, const Entry& entry) {

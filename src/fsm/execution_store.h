@@ -29,6 +29,13 @@ class ExecutionStore {
 
   // Inserts or replaces the execution (key: job_name + id).
   virtual void Put(const Execution& execution) = 0;
+  // Inserts the execution unless one with its key is stored; returns
+  // whether it did. May cost less than Contains then Put.
+  virtual bool PutIfAbsent(const Execution& execution) {
+    if (Contains(execution.job_name, execution.id)) return false;
+    Put(execution);
+    return true;
+  }
   virtual std::optional<Execution> Get(const std::string& job_name,
                                        const std::string& id) const = 0;
   // Whether the execution is stored; may cost less than Get.
@@ -39,6 +46,14 @@ class ExecutionStore {
   // `visit` returns false. `with_output` false may skip loading outputs.
   virtual void Scan(const std::string& job_name, bool with_output,
                     const std::function<bool(const Execution&)>& visit) const = 0;
+  // Scan without outputs, for the writer (the apply thread) only, which
+  // prunes a job's oldest executions on every result: it may remember where
+  // the job's oldest live execution is, so that the executions deleted
+  // before it cost the next call nothing.
+  virtual void ScanOldest(const std::string& job_name,
+                          const std::function<bool(const Execution&)>& visit) {
+    Scan(job_name, false, visit);
+  }
   // Visits the executions of one trigger of the job (Execution::group),
   // without output, in no set order, until `visit` returns false. Costs what
   // that group holds, not what the job holds: it runs on every result.
@@ -46,6 +61,10 @@ class ExecutionStore {
                          const std::function<bool(const Execution&)>& visit) const = 0;
   virtual std::size_t Count(const std::string& job_name) const = 0;
   virtual void Delete(const std::string& job_name, const std::string& id) = 0;
+  // Deletes an execution as Scan or ScanGroup just visited it (its
+  // started_at and group are those stored), which may save the read that
+  // finds its keys. REQUIRES: no write to it since that visit.
+  virtual void DeleteVisited(const Execution& visited) { Delete(visited.job_name, visited.id); }
   // Removes everything (before a snapshot is restored).
   virtual void Clear() = 0;
 

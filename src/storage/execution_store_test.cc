@@ -154,6 +154,100 @@ std::vector<std::string> GroupIds(const ExecutionStore& store, const std::string
   return ids;
 }
 
+TEST_P(ExecutionStoreTest, PutIfAbsentInsertsOnceAndKeepsTheFirst) {
+  Execution e = Exec("a", "n1", At(10), "first");
+  e.group = 7;
+  EXPECT_TRUE(store_->PutIfAbsent(e));
+  Execution again = e;
+  again.output = "second";
+  again.started_at = At(11);
+  EXPECT_FALSE(store_->PutIfAbsent(again));
+  EXPECT_EQ(store_->Get("a", e.id), e);
+  EXPECT_EQ(store_->Count("a"), 1u);
+  EXPECT_EQ(GroupIds(*store_, "a", 7), std::vector<std::string>{e.id});
+  // What it stored is an ordinary record: replaced and deleted as one.
+  e.finished_at = At(12);
+  store_->Put(e);
+  EXPECT_EQ(store_->Get("a", e.id), e);
+  store_->Delete("a", e.id);
+  EXPECT_FALSE(store_->Contains("a", e.id));
+  EXPECT_TRUE(GroupIds(*store_, "a", 7).empty());
+}
+
+TEST_P(ExecutionStoreTest, DeleteVisitedRemovesWhatAScanVisitedAndNothingElse) {
+  Execution moved = Exec("a", "n1", At(10), "out");
+  moved.group = 7;
+  store_->Put(moved);
+  moved.started_at = At(15);  // replaced under a new start time
+  store_->Put(moved);
+  Execution kept = Exec("a", "n2", At(11), "kept");
+  kept.group = 7;
+  store_->Put(kept);
+  std::vector<Execution> visited;
+  store_->Scan("a", false, [&](const Execution& e) {
+    if (e.id == moved.id) visited.push_back(e);
+    return true;
+  });
+  ASSERT_EQ(visited.size(), 1u);
+  store_->DeleteVisited(visited[0]);
+  EXPECT_FALSE(store_->Contains("a", moved.id));
+  EXPECT_FALSE(store_->Get("a", moved.id).has_value());
+  EXPECT_EQ(store_->Count("a"), 1u);
+  EXPECT_EQ(Ids(*store_, "a"), std::vector<std::string>{kept.id});
+  EXPECT_EQ(GroupIds(*store_, "a", 7), std::vector<std::string>{kept.id});
+  EXPECT_EQ(store_->Get("a", kept.id), kept);
+  // A new execution under the deleted id starts with no output.
+  Execution reborn = Exec("a", "n1", At(10));
+  reborn.group = 8;
+  store_->Put(reborn);
+  EXPECT_EQ(store_->Get("a", reborn.id), reborn);
+}
+
+std::vector<std::string> OldestIds(ExecutionStore& store, const std::string& job) {
+  std::vector<std::string> ids;
+  store.ScanOldest(job, [&](const Execution& e) {
+    EXPECT_TRUE(e.output.empty());
+    ids.push_back(e.id);
+    return true;
+  });
+  return ids;
+}
+
+// ScanOldest may start where the last one found the oldest live record; it
+// must still see everything Scan sees: what came after, and an older record
+// written since.
+TEST_P(ExecutionStoreTest, ScanOldestSeesWhatScanSeesAsTheJobIsPrunedAndWritten) {
+  for (int i = 0; i < 20; ++i) store_->Put(Exec("a", "n1", At(10 + i), "o"));
+  store_->Put(Exec("b", "n1", At(1)));
+  EXPECT_EQ(OldestIds(*store_, "a"), Ids(*store_, "a"));
+  for (int round = 0; round < 3; ++round) {
+    std::vector<Execution> oldest;
+    store_->ScanOldest("a", [&](const Execution& e) {
+      oldest.push_back(e);
+      return oldest.size() < 5;
+    });
+    for (const Execution& e : oldest) store_->DeleteVisited(e);
+    EXPECT_EQ(OldestIds(*store_, "a"), Ids(*store_, "a"));
+  }
+  EXPECT_EQ(Ids(*store_, "a").size(), 5u);
+  // Older than every live record (a late report): seen first.
+  const Execution late = Exec("a", "n2", At(0));
+  store_->Put(late);
+  ASSERT_EQ(OldestIds(*store_, "a").front(), late.id);
+  EXPECT_EQ(OldestIds(*store_, "a"), Ids(*store_, "a"));
+  // All gone, then one more.
+  for (const std::string& id : Ids(*store_, "a")) store_->Delete("a", id);
+  EXPECT_TRUE(OldestIds(*store_, "a").empty());
+  store_->PutIfAbsent(Exec("a", "n1", At(-100)));
+  EXPECT_EQ(OldestIds(*store_, "a"), Ids(*store_, "a"));
+  EXPECT_EQ(OldestIds(*store_, "a").size(), 1u);
+  store_->Clear();
+  EXPECT_TRUE(OldestIds(*store_, "a").empty());
+  store_->Put(Exec("a", "n1", At(50)));
+  EXPECT_EQ(OldestIds(*store_, "a").size(), 1u);
+  EXPECT_EQ(OldestIds(*store_, "b"), std::vector<std::string>{});
+}
+
 TEST_P(ExecutionStoreTest, ScanGroupVisitsOnlyThatTriggerAndFollowsReplaceAndDelete) {
   Execution a1 = Exec("a", "n1", At(10), "out"), a2 = Exec("a", "n2", At(11));
   a1.group = a2.group = 100;
@@ -309,6 +403,40 @@ TEST(RocksExecutionStore, ReadingAJobDoesNotWalkTheDeletedKeysOfOthers) {
     const std::uint64_t skipped = rocksdb::get_perf_context()->internal_delete_skipped_count;
     rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
     EXPECT_EQ(skipped, 0u) << "deleted keys walked past";
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// A job pruned on every result: each ScanOldest starts at its oldest live
+// record, not at the start of all it ever deleted.
+TEST(RocksExecutionStore, PruningAJobOnEveryResultDoesNotWalkWhatItPrunedBefore) {
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / ("ckron-store-prune-" + std::to_string(::getpid())))
+          .string();
+  {
+    auto s = RocksExecutionStore::Open({.path = dir});
+    ASSERT_TRUE(s.ok());
+    RocksExecutionStore& store = **s;
+    constexpr int kKeep = 10;
+    std::uint64_t last_skipped = 0;
+    for (int i = 0; i < 500; ++i) {
+      store.Put(Exec("a", "n1", At(i), "out"));
+      rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
+      rocksdb::get_perf_context()->Reset();
+      std::vector<Execution> drop;
+      std::size_t count = store.Count("a");
+      store.ScanOldest("a", [&](const Execution& e) {
+        if (count <= kKeep) return false;
+        drop.push_back(e);
+        --count;
+        return true;
+      });
+      last_skipped = rocksdb::get_perf_context()->internal_delete_skipped_count;
+      rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+      for (const Execution& e : drop) store.DeleteVisited(e);
+    }
+    EXPECT_EQ(store.Count("a"), static_cast<std::size_t>(kKeep));
+    EXPECT_LE(last_skipped, 1u) << "the scan walked the executions pruned before";
   }
   std::filesystem::remove_all(dir);
 }

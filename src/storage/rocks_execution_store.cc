@@ -177,6 +177,7 @@ void RocksExecutionStore::Put(const fsm::Execution& execution) {
     batch.Put(OutputKey(execution.job_name, execution.id), execution.output);
   }
   MustOk(db_->Write(Unlogged(), &batch), "put");
+  LowerFloor(execution.job_name, time_key);
   if (found.IsNotFound()) {
     std::lock_guard lock(mu_);
     if (auto it = counts_.find(execution.job_name); it != counts_.end()) ++it->second;
@@ -197,6 +198,36 @@ std::optional<fsm::Execution> RocksExecutionStore::Get(const std::string& job_na
   s = db_->Get(rocksdb::ReadOptions(), OutputKey(job_name, id), &e.output);
   if (!s.IsNotFound()) MustOk(s, "get output");
   return e;
+}
+
+bool RocksExecutionStore::PutIfAbsent(const fsm::Execution& execution) {
+  std::string value;
+  const rocksdb::Status found =
+      db_->Get(rocksdb::ReadOptions(), IndexKey(execution.job_name, execution.id), &value);
+  if (found.ok()) return false;
+  if (!found.IsNotFound()) MustOk(found, "get index");
+  // New: none of its keys exists, so nothing to delete (Put without its read).
+  fsm::Execution meta = execution;
+  meta.output.clear();
+  const std::string time_key = TimeKey(execution.started_at);
+  rocksdb::WriteBatch batch;
+  batch.Put(RecordKey(execution.job_name, time_key, execution.id), fsm::EncodeExecution(meta));
+  batch.Put(IndexKey(execution.job_name, execution.id), time_key + OrderedKey(execution.group));
+  batch.Put(GroupKey(execution.job_name, execution.group, execution.id), time_key);
+  if (!execution.output.empty()) {
+    batch.Put(OutputKey(execution.job_name, execution.id), execution.output);
+  }
+  MustOk(db_->Write(Unlogged(), &batch), "put");
+  LowerFloor(execution.job_name, time_key);
+  std::lock_guard lock(mu_);
+  if (auto it = counts_.find(execution.job_name); it != counts_.end()) ++it->second;
+  return true;
+}
+
+void RocksExecutionStore::LowerFloor(const std::string& job_name, const std::string& time_key) {
+  if (auto it = floors_.find(job_name); it != floors_.end() && time_key < it->second) {
+    it->second = time_key;
+  }
 }
 
 bool RocksExecutionStore::Contains(const std::string& job_name, const std::string& id) const {
@@ -224,6 +255,32 @@ void RocksExecutionStore::Scan(const std::string& job_name, bool with_output,
     if (!visit(e)) return;
   }
   MustOk(it->status(), "scan");
+}
+
+void RocksExecutionStore::ScanOldest(const std::string& job_name,
+                                     const std::function<bool(const fsm::Execution&)>& visit) {
+  const std::string prefix = JobPrefix('e', job_name);
+  const std::string end = PrefixEnd(prefix);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions read;
+  read.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+  auto floor = floors_.find(job_name);
+  it->Seek(floor == floors_.end() ? prefix : prefix + floor->second);
+  MustOk(it->status(), "scan oldest");
+  // Only this thread writes: what lies before the first live record stays
+  // deleted until a Put lowers the floor again. None live: past any key.
+  std::string first =
+      it->Valid() ? it->key().ToString().substr(prefix.size(), 8) : std::string(8, '\xff');
+  if (floor == floors_.end()) {
+    floors_.emplace(job_name, std::move(first));
+  } else {
+    floor->second = std::move(first);
+  }
+  for (; it->Valid(); it->Next()) {
+    if (!visit(Decode(it->value()))) return;
+  }
+  MustOk(it->status(), "scan oldest");
 }
 
 void RocksExecutionStore::ScanGroup(const std::string& job_name, std::int64_t group,
@@ -280,10 +337,25 @@ void RocksExecutionStore::Delete(const std::string& job_name, const std::string&
   if (auto it = counts_.find(job_name); it != counts_.end() && it->second > 0) --it->second;
 }
 
+void RocksExecutionStore::DeleteVisited(const fsm::Execution& visited) {
+  // Its keys follow from what the scan read (Put derives them the same way).
+  rocksdb::WriteBatch batch;
+  batch.Delete(RecordKey(visited.job_name, TimeKey(visited.started_at), visited.id));
+  batch.Delete(GroupKey(visited.job_name, visited.group, visited.id));
+  batch.Delete(IndexKey(visited.job_name, visited.id));
+  batch.Delete(OutputKey(visited.job_name, visited.id));
+  MustOk(db_->Write(Unlogged(), &batch), "delete");
+  std::lock_guard lock(mu_);
+  if (auto it = counts_.find(visited.job_name); it != counts_.end() && it->second > 0) {
+    --it->second;
+  }
+}
+
 void RocksExecutionStore::Clear() {
   rocksdb::WriteBatch batch;
   batch.DeleteRange(std::string(1, '\0'), std::string(1, '\xff'));
   MustOk(db_->Write(Unlogged(), &batch), "clear");
+  floors_.clear();
   std::lock_guard lock(mu_);
   counts_.clear();
 }

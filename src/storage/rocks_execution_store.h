@@ -52,26 +52,39 @@ class RocksExecutionStore final : public fsm::ExecutionStore {
   ~RocksExecutionStore() override;
 
   void Put(const fsm::Execution& execution) override;
+  bool PutIfAbsent(const fsm::Execution& execution) override;
   std::optional<fsm::Execution> Get(const std::string& job_name,
                                     const std::string& id) const override;
   bool Contains(const std::string& job_name, const std::string& id) const override;
   void Scan(const std::string& job_name, bool with_output,
             const std::function<bool(const fsm::Execution&)>& visit) const override;
+  void ScanOldest(const std::string& job_name,
+                  const std::function<bool(const fsm::Execution&)>& visit) override;
   void ScanGroup(const std::string& job_name, std::int64_t group,
                  const std::function<bool(const fsm::Execution&)>& visit) const override;
   std::size_t Count(const std::string& job_name) const override;
   void Delete(const std::string& job_name, const std::string& id) override;
+  void DeleteVisited(const fsm::Execution& visited) override;
   void Clear() override;
   std::unique_ptr<const View> OpenView() const override;
 
  private:
   explicit RocksExecutionStore(std::unique_ptr<rocksdb::DB> db);
+  // A record of the job was written under `time_key`: keep the floor at or
+  // before it.
+  void LowerFloor(const std::string& job_name, const std::string& time_key);
 
   std::unique_ptr<rocksdb::DB> db_;
   // Per-job execution counts, filled on first use of a job and kept in step
   // by Put/Delete, so the state machine's prune check costs no disk scan.
   mutable std::mutex mu_;
   mutable std::unordered_map<std::string, std::size_t> counts_;  // guarded by mu_
+  // Per job, once ScanOldest has run: a time key at or before every live
+  // record of the job (what lies before it is deleted), where the next
+  // ScanOldest starts. A deleted key stays in RocksDB until compaction, and
+  // a job pruned on every result would otherwise walk all it ever deleted.
+  // Writer-only (ScanOldest, Put, PutIfAbsent, Clear): not guarded.
+  std::unordered_map<std::string, std::string> floors_;
 };
 
 }  // namespace ckron::storage

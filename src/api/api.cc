@@ -42,8 +42,18 @@ Response ProposeThen(Backend* backend, fsm::Command command, absl::Time deadline
   return r;
 }
 
-Json OutcomeJobJson(const fsm::Outcome& outcome) {
-  return outcome.job ? JobToJson(*outcome.job) : Json(nullptr);
+Response JobResponse(bool pretty, int status, const fsm::Job* job) {
+  if (pretty || job == nullptr) {
+    return JsonResponse(pretty, status, job ? JobToJson(*job) : Json(nullptr));
+  }
+  Response r;
+  r.status = status;
+  r.body = JobJsonText(*job);
+  return r;
+}
+
+Response OutcomeJobResponse(bool pretty, int status, const fsm::Outcome& outcome) {
+  return JobResponse(pretty, status, outcome.job.get());
 }
 
 int HttpStatusFor(const Status& status) {

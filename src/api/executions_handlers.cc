@@ -103,7 +103,7 @@ Response DeleteExecutions(Backend* backend, const ApiOptions& options, Request& 
   auto outcome = backend->Propose(fsm::DeleteExecutions{name}, WriteDeadline(options));
   if (!outcome.ok()) return ErrorResponse(outcome.status());
   if (!outcome->status.ok()) return ErrorResponse(outcome->status);
-  return JsonResponse(req, 200, OutcomeJobJson(*outcome));
+  return OutcomeJobResponse(req.HasQuery("pretty"), 200, *outcome);
 }
 
 // ckron: POST /v1/jobs/{job}/executions/{id}/cancel kills a running

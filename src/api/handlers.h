@@ -35,8 +35,11 @@ Response JsonResponse(bool pretty, int status, const Json& body);
 Response ProposeThen(Backend* backend, fsm::Command command, absl::Time deadline,
                      std::function<Response(const Result<fsm::Outcome>&)> answer);
 
-// The job an applied command returned (null if it returned none).
-Json OutcomeJobJson(const fsm::Outcome& outcome);
+// A response with the job (or null), as JsonResponse(JobToJson(job))
+// would write it; OutcomeJobResponse with the job an applied command
+// returned.
+Response JobResponse(bool pretty, int status, const fsm::Job* job);
+Response OutcomeJobResponse(bool pretty, int status, const fsm::Outcome& outcome);
 
 // The HTTP status for a Status code (docs/api.md, "Errors").
 int HttpStatusFor(const Status& status);

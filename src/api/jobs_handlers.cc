@@ -171,7 +171,7 @@ Response JobNotFound(const std::string& name) {
 Response GetJob(Backend* backend, Request& req) {
   const JobPtr job = FindJob(backend, req.Param("job"));
   if (!job) return JobNotFound(req.Param("job"));
-  return JsonResponse(req, 200, JobToJson(*job));
+  return JobResponse(req.HasQuery("pretty"), 200, job.get());
 }
 
 // The answer to a job upsert once proposed.
@@ -184,7 +184,7 @@ Response PutJobAnswer(const Result<fsm::Outcome>& outcome, bool pretty, const st
     }
     return ErrorResponse(s);
   }
-  Response r = JsonResponse(pretty, 201, OutcomeJobJson(*outcome));
+  Response r = OutcomeJobResponse(pretty, 201, *outcome);
   r.SetHeader("Location", "/v1/jobs/" + name);
   return r;
 }
@@ -231,7 +231,7 @@ Response DeleteJob(Backend* backend, const ApiOptions& options, Request& req) {
                        // Dkron answers 404 for every refusal (unknown job,
                        // dependent jobs).
                        if (!outcome->status.ok()) return ErrorResponse(outcome->status, 404);
-                       return JsonResponse(pretty, 200, OutcomeJobJson(*outcome));
+                       return OutcomeJobResponse(pretty, 200, *outcome);
                      });
 }
 
@@ -253,7 +253,7 @@ Response RunJob(Backend* backend, const ApiOptions& options, Request& req) {
     job = FindJob(backend, name);
   }
   if (!job) return JobNotFound(name);
-  Response r = JsonResponse(req, 200, JobToJson(*job));
+  Response r = JobResponse(req.HasQuery("pretty"), 200, job.get());
   r.SetHeader("Location", "/v1/jobs/" + name);
   return r;
 }
@@ -271,7 +271,7 @@ Response ToggleJob(Backend* backend, const ApiOptions& options, Request& req) {
                              outcome->status,
                              outcome->status.code() == StatusCode::kNotFound ? 404 : 422);
                        }
-                       return JsonResponse(pretty, 200, OutcomeJobJson(*outcome));
+                       return OutcomeJobResponse(pretty, 200, *outcome);
                      });
 }
 

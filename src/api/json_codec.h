@@ -39,6 +39,9 @@ Result<absl::Time> ParseJobTime(std::string_view text);
 
 // The job as Dkron's GET /v1/jobs/{job} returns it (id = name).
 Json JobToJson(const fsm::Job& job);
+// The same, compact: Dump(JobToJson(job), false)'s bytes, written without
+// the document (job_writer.cc; the answer to every job write).
+std::string JobJsonText(const fsm::Job& job);
 
 // A job from a request body. Errors (kInvalidArgument), the message ready
 // for the client:

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
+#include <vector>
+
 namespace ckron::api {
 namespace {
 
@@ -170,6 +174,79 @@ TEST(JobJson, WrongTypeNamesTheField) {
     EXPECT_EQ(j.status().code(), StatusCode::kInvalidArgument) << body;
     EXPECT_NE(j.status().message().find(field), std::string::npos)
         << body << " -> " << j.status().message();
+  }
+}
+
+// JobJsonText writes JobToJson's compact dump without the document: the
+// same bytes for every job, whatever its strings hold (quotes, control
+// characters, non-ASCII, invalid UTF-8) and whichever fields are set.
+TEST(JobJson, TextIsTheDumpOfTheDocumentByteForByte) {
+  std::mt19937 rng(20261128);
+  const std::vector<std::string> pieces = {"",
+                                           "a",
+                                           "job-1",
+                                           "\"q\"",
+                                           "back\\slash",
+                                           "\n\r\t\b\f",
+                                           std::string("\x01\x1f\x7f", 3),
+                                           "caf\xc3\xa9",
+                                           "\xff\xfe bad",
+                                           "µs",
+                                           "/"};
+  bool ascii = true;  // half the jobs: only ASCII pieces (the written path)
+  const auto text = [&] {
+    std::string s;
+    const std::size_t choices = ascii ? 7 : pieces.size();  // the first 7 are ASCII
+    for (int n = static_cast<int>(rng() % 3); n >= 0; --n) s += pieces[rng() % choices];
+    return s;
+  };
+  const auto map = [&] {
+    fsm::StringMap m;
+    for (int n = static_cast<int>(rng() % 3); n > 0; --n) m[text()] = text();
+    return m;
+  };
+  const auto time = [&]() -> std::optional<absl::Time> {
+    if (rng() % 2) return std::nullopt;
+    return absl::FromUnixNanos(static_cast<std::int64_t>(rng() % 4'000'000'000) * 1'000'000'000 +
+                               static_cast<std::int64_t>(rng() % 1'000'000'000));
+  };
+  const auto duration = [&]() -> std::optional<absl::Duration> {
+    if (rng() % 2) return std::nullopt;
+    return absl::Nanoseconds(static_cast<std::int64_t>(rng() % 10'000'000'000));
+  };
+  for (int i = 0; i < 2000; ++i) {
+    ascii = i % 2 == 0;
+    fsm::Job j;
+    j.name = text();
+    j.displayname = text();
+    j.timezone = text();
+    j.schedule = text();
+    j.owner = text();
+    j.owner_email = text();
+    j.success_count = static_cast<std::int64_t>(rng()) - (1LL << 31);
+    j.error_count = static_cast<std::int64_t>(rng() % 1000);
+    j.last_success = time();
+    j.last_error = time();
+    j.disabled = rng() % 2;
+    j.tags = map();
+    j.metadata = map();
+    j.retries = static_cast<std::uint32_t>(rng());
+    for (int n = static_cast<int>(rng() % 3); n > 0; --n) j.dependent_jobs.push_back(text());
+    j.parent_job = text();
+    for (int n = static_cast<int>(rng() % 3); n > 0; --n) j.processors[text()] = map();
+    j.concurrency = text();
+    j.executor = text();
+    j.executor_config = map();
+    j.status = text();
+    j.next_known = rng() % 2;
+    if (const auto t = time()) j.next = *t;
+    j.ephemeral = rng() % 2;
+    j.starts_at = time();
+    j.expires_at = time();
+    j.misfire_policy = text();
+    j.starting_deadline = duration();
+    j.retry_backoff = duration();
+    ASSERT_EQ(JobJsonText(j), Dump(JobToJson(j), false)) << "job " << i;
   }
 }
 

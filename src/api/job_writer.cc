@@ -5,12 +5,12 @@
 // json_codec_test over generated jobs; a job with a non-ASCII byte anywhere
 // takes that path itself, since its escaping and the replacement of invalid
 // UTF-8 are nlohmann's to define.
-#include <cstdio>
 #include <string>
 #include <string_view>
 
 #include "api/json_codec.h"
 #include "common/go_duration.h"
+#include "common/json_escape.h"
 
 namespace ckron::api {
 namespace {
@@ -49,39 +49,7 @@ bool AllAscii(const fsm::Job& j) {
 // An ASCII string as JSON: the escapes nlohmann's dump writes.
 void String(std::string& out, std::string_view s) {
   out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char hex[8];
-          std::snprintf(hex, sizeof hex, "\\u%04x", static_cast<unsigned>(c));
-          out += hex;
-        } else {
-          out += c;
-        }
-    }
-  }
+  AppendJsonEscaped(out, s);
   out += '"';
 }
 

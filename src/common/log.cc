@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/time/time.h"
+#include "common/json_escape.h"
 #include "spdlog/sinks/base_sink.h"
 
 namespace ckron::logging {
@@ -29,37 +30,6 @@ std::string_view LevelName(spdlog::level::level_enum level) {
   }
 }
 
-// Appends `s` as a JSON string body (without quotes).
-void AppendEscaped(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-}
-
 // Formats each record itself (text or JSON) and routes by level.
 class SplitSink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
@@ -77,11 +47,11 @@ class SplitSink final : public spdlog::sinks::base_sink<std::mutex> {
       line += "{\"time\":\"" + ts + "\",\"level\":\"";
       line += LevelName(msg.level);
       line += "\",\"module\":\"";
-      AppendEscaped(line, module);
+      AppendJsonEscaped(line, module);
       line += "\",\"node\":\"";
-      AppendEscaped(line, node_);
+      AppendJsonEscaped(line, node_);
       line += "\",\"msg\":\"";
-      AppendEscaped(line, payload);
+      AppendJsonEscaped(line, payload);
       line += "\"}\n";
     } else {
       line += "time=\"" + ts + "\" level=";
@@ -91,7 +61,7 @@ class SplitSink final : public spdlog::sinks::base_sink<std::mutex> {
       line += " node=";
       line += node_;
       line += " msg=\"";
-      AppendEscaped(line, payload);
+      AppendJsonEscaped(line, payload);
       line += "\"\n";
     }
     std::FILE* out = msg.level >= spdlog::level::err ? stderr : stdout;

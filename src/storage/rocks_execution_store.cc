@@ -73,6 +73,27 @@ std::string PrefixEnd(std::string prefix) {
   return prefix;
 }
 
+// An iterator over the keys that start with `prefix`: it stops at the
+// prefix's end (PrefixEnd), whose bound lives as long as it does.
+class PrefixIterator {
+ public:
+  PrefixIterator(rocksdb::DB* db, const std::string& prefix)
+      : end_(PrefixEnd(prefix)), upper_(end_) {
+    rocksdb::ReadOptions read;
+    read.iterate_upper_bound = &upper_;
+    it_.reset(db->NewIterator(read));
+  }
+  PrefixIterator(const PrefixIterator&) = delete;
+  PrefixIterator& operator=(const PrefixIterator&) = delete;
+
+  rocksdb::Iterator* operator->() const { return it_.get(); }
+
+ private:
+  const std::string end_;
+  const rocksdb::Slice upper_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
 rocksdb::WriteOptions Unlogged() {
   rocksdb::WriteOptions w;
   w.disableWAL = true;  // derived data: Raft's log is the durable copy
@@ -249,11 +270,7 @@ bool RocksExecutionStore::Contains(const std::string& job_name, const std::strin
 void RocksExecutionStore::Scan(const std::string& job_name, bool with_output,
                                const std::function<bool(const fsm::Execution&)>& visit) const {
   const std::string prefix = JobPrefix('e', job_name);
-  const std::string end = PrefixEnd(prefix);
-  rocksdb::Slice upper(end);
-  rocksdb::ReadOptions read;
-  read.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+  PrefixIterator it(db_.get(), prefix);
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     fsm::Execution e = Decode(it->value());
     if (with_output) {
@@ -268,11 +285,7 @@ void RocksExecutionStore::Scan(const std::string& job_name, bool with_output,
 void RocksExecutionStore::ScanOldest(const std::string& job_name,
                                      const std::function<bool(const fsm::Execution&)>& visit) {
   const std::string prefix = JobPrefix('e', job_name);
-  const std::string end = PrefixEnd(prefix);
-  rocksdb::Slice upper(end);
-  rocksdb::ReadOptions read;
-  read.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+  PrefixIterator it(db_.get(), prefix);
   auto floor = floors_.find(job_name);
   it->Seek(floor == floors_.end() ? prefix : prefix + floor->second);
   MustOk(it->status(), "scan oldest");
@@ -294,11 +307,7 @@ void RocksExecutionStore::ScanOldest(const std::string& job_name,
 void RocksExecutionStore::ScanGroup(const std::string& job_name, std::int64_t group,
                                     const std::function<bool(const fsm::Execution&)>& visit) const {
   const std::string prefix = GroupPrefix(job_name, group);
-  const std::string end = PrefixEnd(prefix);
-  rocksdb::Slice upper(end);
-  rocksdb::ReadOptions read;
-  read.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+  PrefixIterator it(db_.get(), prefix);
   std::string bytes;
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     const std::string id = it->key().ToString().substr(prefix.size());
@@ -317,11 +326,7 @@ std::size_t RocksExecutionStore::Count(const std::string& job_name) const {
   }
   std::size_t n = 0;
   const std::string prefix = JobPrefix('i', job_name);
-  const std::string end = PrefixEnd(prefix);
-  rocksdb::Slice upper(end);
-  rocksdb::ReadOptions read;
-  read.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+  PrefixIterator it(db_.get(), prefix);
   for (it->Seek(prefix); it->Valid(); it->Next()) ++n;
   MustOk(it->status(), "count");
   std::lock_guard lock(mu_);

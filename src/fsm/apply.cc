@@ -148,6 +148,7 @@ void Applier::Remove(const Job& job) {
     return true;
   });
   for (const Execution& e : visited) s_.executions_->DeleteVisited(e);
+  s_.executions_->ForgetJob(name);
   // Each map is ordered by job name first: erase the job's range, not a
   // walk over every job's entries (a bulk delete of n jobs is not n^2).
   s_.running_.erase(s_.running_.lower_bound({name, ""}),

@@ -65,6 +65,10 @@ class ExecutionStore {
   // started_at and group are those stored), which may save the read that
   // finds its keys. REQUIRES: no write to it since that visit.
   virtual void DeleteVisited(const Execution& visited) { Delete(visited.job_name, visited.id); }
+  // The job is gone and its executions with it (all deleted): drops what
+  // the store keeps in memory about it, so that jobs created and deleted
+  // by the million (ephemeral ones) leave nothing behind.
+  virtual void ForgetJob(const std::string& /*job_name*/) {}
   // Removes everything (before a snapshot is restored).
   virtual void Clear() = 0;
 

@@ -441,6 +441,37 @@ TEST(RocksExecutionStore, PruningAJobOnEveryResultDoesNotWalkWhatItPrunedBefore)
   std::filesystem::remove_all(dir);
 }
 
+// Ephemeral jobs come and go by the million: a deleted job leaves no count
+// or prune floor behind in memory.
+TEST(RocksExecutionStore, DeletedJobsLeaveNothingInMemory) {
+  const std::string dir = (std::filesystem::temp_directory_path() /
+                           ("ckron-store-forget-" + std::to_string(::getpid())))
+                              .string();
+  {
+    auto s = RocksExecutionStore::Open({.path = dir});
+    ASSERT_TRUE(s.ok());
+    fsm::State state(s->get());
+    const absl::Time now = At(0);
+    for (int i = 0; i < 50; ++i) {
+      fsm::Job job;
+      job.name = "once-" + std::to_string(i);
+      job.schedule = "@every 1m";
+      job.executor = "shell";
+      job.executor_config = {{"command", "true"}};
+      ASSERT_TRUE(fsm::Apply(state, {now, fsm::PutJob{job}}).status.ok());
+      Execution e = Exec(job.name, "n1", At(i));
+      ASSERT_TRUE(fsm::Apply(state, {now, fsm::ExecutionStarted{e, At(i + 60)}}).status.ok());
+      e.finished_at = At(i + 1);
+      e.success = true;
+      ASSERT_TRUE(fsm::Apply(state, {now, fsm::ExecutionFinished{e}}).status.ok());
+      ASSERT_TRUE(fsm::Apply(state, {now, fsm::DeleteJob{job.name}}).status.ok());
+    }
+    EXPECT_EQ((*s)->TrackedJobs(), 0u);
+    EXPECT_EQ((*s)->Count("once-0"), 0u);
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST(RocksExecutionStore, UnusablePathIsUnavailable) {
   auto s = RocksExecutionStore::Open({.path = "/proc/ckron-cannot-create"});
   EXPECT_EQ(s.status().code(), StatusCode::kUnavailable);

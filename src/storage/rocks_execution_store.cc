@@ -7,6 +7,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <filesystem>
+#include <set>
 
 #include "common/check.h"
 #include "fsm/codec.h"
@@ -362,6 +363,20 @@ void RocksExecutionStore::DeleteVisited(const fsm::Execution& visited) {
   if (auto it = counts_.find(visited.job_name); it != counts_.end() && it->second > 0) {
     --it->second;
   }
+}
+
+void RocksExecutionStore::ForgetJob(const std::string& job_name) {
+  floors_.erase(job_name);
+  std::lock_guard lock(mu_);
+  counts_.erase(job_name);
+}
+
+std::size_t RocksExecutionStore::TrackedJobs() const {
+  std::set<std::string> jobs;
+  for (const auto& [job, floor] : floors_) jobs.insert(job);
+  std::lock_guard lock(mu_);
+  for (const auto& [job, count] : counts_) jobs.insert(job);
+  return jobs.size();
 }
 
 void RocksExecutionStore::Clear() {

@@ -65,8 +65,13 @@ class RocksExecutionStore final : public fsm::ExecutionStore {
   std::size_t Count(const std::string& job_name) const override;
   void Delete(const std::string& job_name, const std::string& id) override;
   void DeleteVisited(const fsm::Execution& visited) override;
+  void ForgetJob(const std::string& job_name) override;
   void Clear() override;
   std::unique_ptr<const View> OpenView() const override;
+
+  // The jobs the store keeps something about in memory (a count or a
+  // prune floor); for tests.
+  std::size_t TrackedJobs() const;
 
  private:
   explicit RocksExecutionStore(std::unique_ptr<rocksdb::DB> db);

@@ -183,6 +183,7 @@ void Serf::NotifyJoin(const NodeState& n) {
     // A join or leave intent may have arrived before the node itself.
     if (auto in = recent_intents_.find(n.name); in != recent_intents_.end()) {
       ms.status_ltime = in->second.ltime;
+      ms.status_from_sync = in->second.from_sync;
       if (in->second.type == SMsg::kLeave) ms.member.status = MemberStatus::kLeaving;
     }
     it = members_.emplace(n.name, std::move(ms)).first;
@@ -242,23 +243,25 @@ void Serf::NotifyUpdate(const NodeState& n) {
 
 // ------------------------------------------------------- intents
 
-bool Serf::UpsertIntent(const std::string& node, SMsg type, LamportTime t) {
+bool Serf::UpsertIntent(const std::string& node, SMsg type, LamportTime t, bool from_sync) {
   auto it = recent_intents_.find(node);
-  if (it == recent_intents_.end() || t > it->second.ltime) {
-    recent_intents_[node] = Intent{type, t, env_.Now()};
+  if (it == recent_intents_.end() || t > it->second.ltime ||
+      (t == it->second.ltime && it->second.from_sync && type == SMsg::kLeave)) {
+    recent_intents_[node] = Intent{type, t, env_.Now(), from_sync && type == SMsg::kJoin};
     return true;
   }
   return false;
 }
 
 // serf.go handleNodeJoinIntent.
-bool Serf::HandleJoinIntent(const serf_wire::Join& j) {
+bool Serf::HandleJoinIntent(const serf_wire::Join& j, bool from_sync) {
   clock_.Witness(j.ltime);
   auto it = members_.find(j.node);
-  if (it == members_.end()) return UpsertIntent(j.node, SMsg::kJoin, j.ltime);
+  if (it == members_.end()) return UpsertIntent(j.node, SMsg::kJoin, j.ltime, from_sync);
   MemberState& ms = it->second;
   if (j.ltime <= ms.status_ltime) return false;
   ms.status_ltime = j.ltime;
+  ms.status_from_sync = from_sync;
   if (ms.member.status == MemberStatus::kLeaving) ms.member.status = MemberStatus::kAlive;
   return true;
 }
@@ -269,7 +272,14 @@ bool Serf::HandleLeaveIntent(const serf_wire::Leave& l) {
   auto it = members_.find(l.node);
   if (it == members_.end()) return UpsertIntent(l.node, SMsg::kLeave, l.ltime);
   MemberState& ms = it->second;
-  if (l.ltime <= ms.status_ltime) return false;
+  // Serf drops an intent that is not newer than the status time. A state
+  // sync that reached us between a node's leave and its intent carries the
+  // intent's own time, read as a join; the intent at that time must win, or
+  // a graceful leave ends as a failure (a node announces a join and a leave
+  // at different times, so equality cannot hide a newer join).
+  if (l.ltime < ms.status_ltime || (l.ltime == ms.status_ltime && !ms.status_from_sync)) {
+    return false;
+  }
   if (l.node == config_.node_name && !leaving_) {
     // Someone says we left while we did not: refute by re-announcing.
     const serf_wire::Join j{.ltime = clock_.Time(), .node = config_.node_name};
@@ -278,6 +288,7 @@ bool Serf::HandleLeaveIntent(const serf_wire::Leave& l) {
     return false;
   }
   ms.status_ltime = l.ltime;
+  ms.status_from_sync = false;
   switch (ms.member.status) {
     case MemberStatus::kAlive:
       ms.member.status = MemberStatus::kLeaving;
@@ -520,7 +531,7 @@ void Serf::MergeRemoteState(std::string_view buf, bool join) {
                                        .node = name});
   }
   for (const auto& [name, t] : pp->status_ltimes) {
-    if (!left.count(name)) HandleJoinIntent(serf_wire::Join{.ltime = t, .node = name});
+    if (!left.count(name)) HandleJoinIntent(serf_wire::Join{.ltime = t, .node = name}, true);
   }
   // Serf's agent joins with "ignore old events" off: replay what we missed,
   // de-duplicated by the ring.

@@ -119,12 +119,16 @@ class Serf final : public MemberlistDelegate {
   struct MemberState {
     Member member;
     serf_wire::LamportTime status_ltime = 0;
+    // status_ltime came from a peer's state sync, where a join and a leave
+    // intent look alike: a leave intent at that very time may still follow.
+    bool status_from_sync = false;
     Nanos leave_time{0};
   };
   struct Intent {
     serf_wire::MsgType type;
     serf_wire::LamportTime ltime = 0;
     Nanos wall{0};
+    bool from_sync = false;
   };
   class Clock {  // serf lamport.go
    public:
@@ -138,7 +142,9 @@ class Serf final : public MemberlistDelegate {
     serf_wire::LamportTime t_ = 0;
   };
 
-  bool HandleJoinIntent(const serf_wire::Join& j);
+  // `from_sync`: the join was read from a push/pull's status times, not
+  // received as an intent (see MemberState::status_from_sync).
+  bool HandleJoinIntent(const serf_wire::Join& j, bool from_sync = false);
   bool HandleLeaveIntent(const serf_wire::Leave& l);
   bool HandleUserEvent(const serf_wire::UserEvent& e);
   bool HandleQuery(const serf_wire::Query& q);
@@ -148,7 +154,8 @@ class Serf final : public MemberlistDelegate {
   void Reap();
   void Reconnect();
   void EraseNode(const std::string& name);
-  bool UpsertIntent(const std::string& node, serf_wire::MsgType type, serf_wire::LamportTime t);
+  bool UpsertIntent(const std::string& node, serf_wire::MsgType type, serf_wire::LamportTime t,
+                    bool from_sync = false);
 
   SerfConfig config_;
   Env& env_;

@@ -62,7 +62,8 @@ BenchCluster::BenchCluster(const std::string& prefix)
 }
 
 BenchCluster::~BenchCluster() {
-  std::filesystem::remove(start_log_);
+  // Kept with the nodes' directories for a look at each start (CKRON_KEEP_TEST_DIRS).
+  if (std::getenv("CKRON_KEEP_TEST_DIRS") == nullptr) std::filesystem::remove(start_log_);
 }
 
 Status BenchCluster::Start(int servers, int agents) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "absl/time/clock.h"
@@ -17,11 +18,39 @@ NoopExecutor::NoopExecutor(const std::string& start_log) {
   if (fd_ < 0) {
     logging::Get("executor")
         ->warn("noop: cannot open the start log {}: {}", start_log, std::strerror(errno));
+    return;
   }
+  flusher_ = std::jthread([this](std::stop_token stop) { FlushLoop(stop); });
 }
 
 NoopExecutor::~NoopExecutor() {
+  if (flusher_.joinable()) {
+    flusher_.request_stop();
+    flusher_.join();
+  }
+  Flush();
   if (fd_ >= 0) ::close(fd_);
+}
+
+void NoopExecutor::FlushLoop(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    {
+      std::unique_lock lock(mu_);
+      flush_wait_.wait_for(lock, stop, std::chrono::milliseconds(100), [] { return false; });
+    }
+    Flush();
+  }
+}
+
+void NoopExecutor::Flush() {
+  std::string lines;
+  {
+    std::lock_guard lock(mu_);
+    lines.swap(pending_);
+  }
+  // A failed or short write loses benchmark samples, never an execution.
+  if (fd_ < 0 || lines.empty()) return;
+  [[maybe_unused]] const ssize_t n = ::write(fd_, lines.data(), lines.size());
 }
 
 Status NoopExecutor::Validate(const ExecutorConfig& /*config*/) const {
@@ -32,11 +61,13 @@ ExecuteResponse NoopExecutor::Execute(const ExecuteRequest& request, const Outpu
                                       std::stop_token /*stop*/) {
   if (fd_ >= 0) {
     const std::int64_t now_ns = absl::GetCurrentTimeNanos();
-    const std::string line = request.job_name.value() + "\t" + request.execution_id.value() + "\t" +
-                             std::to_string(now_ns) + "\n";
-    // One write per line: O_APPEND keeps concurrent lines whole. A failed or
-    // short write loses one benchmark sample, never the execution.
-    [[maybe_unused]] const ssize_t n = ::write(fd_, line.data(), line.size());
+    std::lock_guard lock(mu_);
+    pending_ += request.job_name.value();
+    pending_ += '\t';
+    pending_ += request.execution_id.value();
+    pending_ += '\t';
+    pending_ += std::to_string(now_ns);
+    pending_ += '\n';
   }
   return {};
 }

@@ -1,11 +1,13 @@
 #include "agent/run_table.h"
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <system_error>
 #include <utility>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "executor/executor.h"
 
 namespace ckron::agent {
@@ -15,6 +17,11 @@ struct RunTable::Entry {
   absl::Time started_at;
   std::stop_source stop;  // Cancel() and Runner's shutdown stop the run
   bool armed = false;     // accepted ahead of started_at: its thread waits
+  // started_at on the steady clock, fixed when the run was accepted.
+  std::chrono::steady_clock::time_point start_deadline;
+  // In armed_starts_ (guarded by results_mu_): armed and not yet started.
+  bool start_pending = false;
+  std::multiset<absl::Time>::iterator armed_at;
 
   std::mutex mu;  // guards the two below; observers are called with it held
   std::vector<std::shared_ptr<RunObserver>> observers;
@@ -25,6 +32,7 @@ RunTable::RunTable(executor::Runner* runner, ResultSink* sink, RunTableOptions o
     : runner_(runner), sink_(sink), options_(std::move(options)) {
   CKRON_CHECK(runner_ != nullptr && sink_ != nullptr && options_.clock != nullptr);
   CKRON_CHECK(!options_.node_name.empty());
+  results_thread_ = std::thread(&RunTable::ResultsMain, this);
 }
 
 RunTable::~RunTable() {
@@ -85,6 +93,13 @@ Result<StartOutcome> RunTable::Start(RunSpec spec, std::shared_ptr<RunObserver> 
   // by max_start_wait against a leader whose clock runs far ahead.
   entry->started_at = std::clamp(entry->spec.start_at, now, now + options_.max_start_wait);
   entry->armed = entry->started_at > now;
+  if (entry->armed) {
+    entry->start_deadline =
+        std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(entry->started_at - now);
+    std::lock_guard results_lock(results_mu_);
+    entry->armed_at = armed_starts_.insert(entry->started_at);
+    entry->start_pending = true;
+  }
   ++unadmitted_runs_;
   if (observer) entry->observers.push_back(std::move(observer));
   running_.emplace(key, entry);
@@ -101,6 +116,7 @@ Result<StartOutcome> RunTable::Start(RunSpec spec, std::shared_ptr<RunObserver> 
     } catch (const std::system_error& e) {
       workers_.pop_front();
       work_.pop_back();
+      Started(entry);
       running_.erase(key);
       --active_runs_;
       --unadmitted_runs_;
@@ -112,6 +128,7 @@ Result<StartOutcome> RunTable::Start(RunSpec spec, std::shared_ptr<RunObserver> 
 }
 
 void RunTable::WorkerMain(Workers::iterator self) {
+  SetThreadName("ckron-run");
   std::unique_lock lock(mu_);
   while (true) {
     if (!work_.empty()) {
@@ -136,42 +153,87 @@ void RunTable::WorkerMain(Workers::iterator self) {
 }
 
 bool RunTable::WaitForStart(const std::shared_ptr<Entry>& entry) {
-  const absl::Duration wait = entry->started_at - options_.clock->Now();
   if (!entry->armed) return true;
-  if (wait > absl::ZeroDuration()) {
-    std::mutex mu;
-    std::condition_variable_any woken;
-    std::unique_lock lock(mu);
-    // Ends at the instant, or early when the run is stopped (Cancel()).
-    woken.wait_for(lock, entry->stop.get_token(), absl::ToChronoNanoseconds(wait),
-                   [] { return false; });
-  }
+  std::mutex mu;
+  std::condition_variable_any woken;
+  std::unique_lock lock(mu);
+  // Ends at the instant, or early when the run is stopped (Cancel()).
+  woken.wait_until(lock, entry->stop.get_token(), entry->start_deadline, [] { return false; });
   return !entry->stop.stop_requested();
 }
 
 void RunTable::Admitted() {
-  {
+  // Lock-free unless Shutdown() may be waiting (a burst of runs would
+  // otherwise contend for mu_ here). Both sides are seq_cst: either Shutdown
+  // sees the count already lower, or this sees shutdown_begun_ and wakes it.
+  if (unadmitted_runs_.fetch_sub(1) == 1 && shutdown_begun_.load()) {
     std::lock_guard lock(mu_);
-    --unadmitted_runs_;
+    runs_done_.notify_all();
   }
-  runs_done_.notify_all();
+}
+
+void RunTable::Started(const std::shared_ptr<Entry>& entry) {
+  std::lock_guard lock(results_mu_);
+  if (!entry->start_pending) return;
+  armed_starts_.erase(entry->armed_at);
+  entry->start_pending = false;
+  // The last of a burst to start releases the results held for it.
+  if (results_holding_ && !StartsDue(options_.clock->Now())) results_ready_.notify_one();
+}
+
+bool RunTable::StartsDue(absl::Time now) const {
+  return !armed_starts_.empty() && *armed_starts_.begin() <= now;
+}
+
+void RunTable::Complete(std::shared_ptr<Entry> entry, fsm::Execution execution) {
+  std::lock_guard lock(results_mu_);
+  const bool was_empty = completed_.empty();
+  completed_.emplace_back(std::move(entry), std::move(execution));
+  // A holding results thread looks at the queue once the starts are done.
+  if (was_empty && !results_holding_) results_ready_.notify_one();
+}
+
+void RunTable::ResultsMain() {
+  SetThreadName("ckron-results");
+  using Steady = std::chrono::steady_clock;
+  std::unique_lock lock(results_mu_);
+  while (true) {
+    results_ready_.wait(lock, [this] { return !completed_.empty() || stop_results_; });
+    if (completed_.empty()) return;  // stopped, and every result handled
+    const Steady::time_point hold_until =
+        Steady::now() + absl::ToChronoNanoseconds(options_.max_result_hold);
+    while (!stop_results_ && StartsDue(options_.clock->Now()) && Steady::now() < hold_until) {
+      results_holding_ = true;
+      results_ready_.wait_until(lock, hold_until);
+      results_holding_ = false;
+    }
+    std::deque<std::pair<std::shared_ptr<Entry>, fsm::Execution>> batch;
+    batch.swap(completed_);
+    lock.unlock();
+    for (auto& [entry, execution] : batch) Finish(entry, std::move(execution));
+    batch.clear();  // the entries go before the lock is taken again
+    lock.lock();
+  }
 }
 
 void RunTable::Execute(const std::shared_ptr<Entry>& entry) {
   const RunSpec& spec = entry->spec;
-  if (!WaitForStart(entry)) {
+  const bool start = WaitForStart(entry);
+  Started(entry);
+  if (!start) {
     Admitted();
-    Finish(entry, fsm::Execution{.id = spec.execution_id,
-                                 .job_name = spec.job.name,
-                                 .started_at = entry->started_at,
-                                 .finished_at = options_.clock->Now(),
-                                 .success = false,
-                                 .output = executor::FailedExecution(
-                                               Status::Cancelled("cancelled before its start time"))
-                                               .output,
-                                 .node_name = options_.node_name,
-                                 .group = spec.group,
-                                 .attempt = spec.attempt});
+    Complete(entry,
+             fsm::Execution{.id = spec.execution_id,
+                            .job_name = spec.job.name,
+                            .started_at = entry->started_at,
+                            .finished_at = options_.clock->Now(),
+                            .success = false,
+                            .output = executor::FailedExecution(
+                                          Status::Cancelled("cancelled before its start time"))
+                                          .output,
+                            .node_name = options_.node_name,
+                            .group = spec.group,
+                            .attempt = spec.attempt});
     return;
   }
   if (options_.on_start) options_.on_start(spec, options_.clock->Now());
@@ -196,15 +258,15 @@ void RunTable::Execute(const std::shared_ptr<Entry>& entry) {
                   ran.status().ToString());
   executor::ExecutionResult result =
       ran.ok() ? std::move(*ran) : executor::FailedExecution(ran.status());
-  Finish(entry, fsm::Execution{.id = spec.execution_id,
-                               .job_name = spec.job.name,
-                               .started_at = entry->started_at,
-                               .finished_at = options_.clock->Now(),
-                               .success = result.success,
-                               .output = std::move(result.output),
-                               .node_name = options_.node_name,
-                               .group = spec.group,
-                               .attempt = spec.attempt});
+  Complete(entry, fsm::Execution{.id = spec.execution_id,
+                                 .job_name = spec.job.name,
+                                 .started_at = entry->started_at,
+                                 .finished_at = options_.clock->Now(),
+                                 .success = result.success,
+                                 .output = std::move(result.output),
+                                 .node_name = options_.node_name,
+                                 .group = spec.group,
+                                 .attempt = spec.attempt});
 }
 
 void RunTable::Finish(const std::shared_ptr<Entry>& entry, fsm::Execution execution) {
@@ -267,6 +329,12 @@ void RunTable::StopWorkersAndJoin() {
     workers_gone_.wait(lock, [this] { return workers_.empty(); });
   }
   JoinFinishedThreads();
+  {
+    std::lock_guard lock(results_mu_);
+    stop_results_ = true;
+  }
+  results_ready_.notify_all();
+  if (results_thread_.joinable()) results_thread_.join();
 }
 
 void RunTable::JoinFinishedThreads() {
@@ -321,7 +389,8 @@ Status RunTable::Shutdown() {
     // runner's grace.
     std::unique_lock lock(mu_);
     shutting_down_ = true;
-    runs_done_.wait(lock, [this] { return unadmitted_runs_ == 0; });
+    shutdown_begun_.store(true);
+    runs_done_.wait(lock, [this] { return unadmitted_runs_.load() == 0; });
   }
   Status stopped = runner_->Shutdown();
   if (!stopped.ok()) {

@@ -16,12 +16,20 @@
 // created; a thread idle for `idle_thread_ttl` exits. A burst of short runs
 // therefore costs no thread creation once the table has warmed up.
 //
+// Starts before results: a run's result (the sink, the observers, the
+// remembered copy) is handled by one results thread, which holds it while
+// a run armed for an instant already reached has not started yet, at most
+// `max_result_hold`. A burst of runs due at one instant therefore spends
+// the node's CPU on starting them all; their results follow.
+//
 // Thread safety: safe for concurrent use. This class behaves like a monitor:
-// mu_ guards the tables below it. Observers and the sink are called on the
-// execution threads, never with mu_ held.
+// mu_ guards the tables below it. Output goes to observers on the execution's
+// thread; results go to the sink and observers on the results thread; never
+// with mu_ held.
 #ifndef CKRON_AGENT_RUN_TABLE_H_
 #define CKRON_AGENT_RUN_TABLE_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -32,6 +40,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -59,8 +68,9 @@ struct RunSpec {
   absl::Time start_at = absl::InfinitePast();
 };
 
-// Watches one run. Called on the execution's thread, never concurrently for
-// one observer; must not block (the executor waits meanwhile).
+// Watches one run. OnOutput is called on the execution's thread, OnFinished
+// after the last of them on the results thread; never concurrently for one
+// observer; must not block (the executor, or every other result, waits).
 class RunObserver {
  public:
   virtual ~RunObserver() = default;
@@ -74,7 +84,8 @@ class RunObserver {
 class ResultSink {
  public:
   virtual ~ResultSink() = default;
-  // Called once per execution, on its thread; must not block long.
+  // Called once per execution, on the results thread; must not block long
+  // (every later result waits).
   virtual void Deliver(fsm::Execution execution) = 0;
 };
 
@@ -97,6 +108,9 @@ struct RunTableOptions {
   // The longest a run waits for its start_at: a later one (the leader's
   // clock far ahead of this node's) starts this long after it arrived.
   absl::Duration max_start_wait = absl::Seconds(2);
+  // The longest a finished run's result waits for runs due and not yet
+  // started (see "Starts before results" above).
+  absl::Duration max_result_hold = absl::Milliseconds(50);
   // Called for every run started (not for duplicates) with its started_at,
   // as its executor begins: must be quick (the trigger lag metric).
   std::function<void(const RunSpec& spec, absl::Time started_at)> on_start;
@@ -177,6 +191,14 @@ class RunTable {
   bool WaitForStart(const std::shared_ptr<Entry>& entry);
   // The run reached the runner, or ended before it: one less unadmitted.
   void Admitted();  // MUST NOT hold mu_
+  // Hands a run's result to the results thread.
+  void Complete(std::shared_ptr<Entry> entry, fsm::Execution execution);
+  // The results thread: Finish() for every completed run, starts first.
+  void ResultsMain();
+  // A run armed for an instant now past has not started. REQUIRES: results_mu_ held.
+  bool StartsDue(absl::Time now) const;
+  // The armed run reached its instant (or was stopped before it).
+  void Started(const std::shared_ptr<Entry>& entry);  // MUST NOT hold results_mu_
   void Finish(const std::shared_ptr<Entry>& entry, fsm::Execution execution);
   void Remember(const fsm::Execution& execution);  // REQUIRES: mu_ held
   void Forget(absl::Time now);                     // REQUIRES: mu_ held
@@ -209,9 +231,22 @@ class RunTable {
   std::size_t active_runs_ = 0;              // guarded by mu_
   // Runs accepted and not yet counted by the runner (queued, armed before
   // their start_at, or on their way to Runner::Run).
-  std::size_t unadmitted_runs_ = 0;       // guarded by mu_
+  // Changed under mu_ when a run is accepted, without it when admitted.
+  std::atomic<std::size_t> unadmitted_runs_ = 0;
+  std::atomic<bool> shutdown_begun_ = false;  // Shutdown() is waiting for unadmitted_runs_
   std::condition_variable runs_done_;     // notified when active_runs_ or unadmitted_runs_ drops
   std::condition_variable workers_gone_;  // notified when workers_ shrinks
+
+  // The results thread's side. Lock order: mu_ before results_mu_.
+  std::mutex results_mu_;
+  // The instants of armed runs not yet started (Entry::armed_at points here).
+  std::multiset<absl::Time> armed_starts_;  // guarded by results_mu_
+  std::deque<std::pair<std::shared_ptr<Entry>, fsm::Execution>>
+      completed_;                          // guarded by results_mu_
+  bool results_holding_ = false;           // guarded by results_mu_; waiting for starts
+  bool stop_results_ = false;              // guarded by results_mu_
+  std::condition_variable results_ready_;  // completed_ grew, starts caught up, or stop
+  std::thread results_thread_;
 };
 
 }  // namespace ckron::agent

@@ -283,6 +283,41 @@ TEST_F(RunTableTest, StartAt_FarAheadIsBoundedByMaxStartWait) {
   EXPECT_EQ(instant_->calls, 1);
 }
 
+// Starts before results: while a run armed for an instant already reached
+// has not started, a finished run's result waits. The manual clock makes a
+// run "due" while its thread still sleeps (it waits in real time).
+TEST_F(RunTableTest, Results_WaitWhileARunDueAtAPassedInstantHasNotStarted) {
+  Make({.max_start_wait = absl::Minutes(10), .max_result_hold = absl::Hours(1)});
+  RunSpec armed = Spec("armed");
+  armed.start_at = clock_.Now() + absl::Minutes(1);
+  ASSERT_TRUE(table_->Start(armed, nullptr).ok());
+  clock_.Advance(absl::Minutes(2));  // its instant has passed; its thread sleeps on
+  ASSERT_TRUE(table_->Start(Spec("now"), nullptr).ok());
+  while (instant_->calls < 1) std::this_thread::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_TRUE(sink_.WaitFor(0).empty()) << "a result went out before a due run started";
+  ASSERT_TRUE(table_->Cancel("job-1", "armed").ok());  // the due run "starts" (cancelled)
+  const auto got = sink_.WaitFor(2);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].id, "now");
+  EXPECT_TRUE(got[0].success);
+  EXPECT_FALSE(got[1].success);
+}
+
+TEST_F(RunTableTest, Results_HeldAtMostMaxResultHold) {
+  Make({.max_start_wait = absl::Minutes(10), .max_result_hold = absl::Milliseconds(50)});
+  RunSpec armed = Spec("armed");
+  armed.start_at = clock_.Now() + absl::Minutes(1);
+  ASSERT_TRUE(table_->Start(armed, nullptr).ok());
+  clock_.Advance(absl::Minutes(2));
+  ASSERT_TRUE(table_->Start(Spec("now"), nullptr).ok());
+  const auto got = sink_.WaitFor(1);  // the due run never starts: the hold ends
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].id, "now");
+  EXPECT_EQ(table_->Running().size(), 1u);
+  ASSERT_TRUE(table_->Cancel("job-1", "armed").ok());
+}
+
 }  // namespace
 }  // namespace ckron::agent
 

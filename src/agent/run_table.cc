@@ -19,9 +19,7 @@ struct RunTable::Entry {
   bool armed = false;     // accepted ahead of started_at: its thread waits
   // started_at on the steady clock, fixed when the run was accepted.
   std::chrono::steady_clock::time_point start_deadline;
-  // In armed_starts_ (guarded by results_mu_): armed and not yet started.
-  bool start_pending = false;
-  std::multiset<absl::Time>::iterator armed_at;
+  std::atomic<bool> started{false};  // an armed run reached its instant (or was stopped)
 
   std::mutex mu;  // guards the two below; observers are called with it held
   std::vector<std::shared_ptr<RunObserver>> observers;
@@ -97,8 +95,7 @@ Result<StartOutcome> RunTable::Start(RunSpec spec, std::shared_ptr<RunObserver> 
     entry->start_deadline =
         std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(entry->started_at - now);
     std::lock_guard results_lock(results_mu_);
-    entry->armed_at = armed_starts_.insert(entry->started_at);
-    entry->start_pending = true;
+    armed_.emplace(entry->started_at, entry);
   }
   ++unadmitted_runs_;
   if (observer) entry->observers.push_back(std::move(observer));
@@ -173,46 +170,73 @@ void RunTable::Admitted() {
 }
 
 void RunTable::Started(const std::shared_ptr<Entry>& entry) {
-  std::lock_guard lock(results_mu_);
-  if (!entry->start_pending) return;
-  armed_starts_.erase(entry->armed_at);
-  entry->start_pending = false;
-  // The last of a burst to start releases the results held for it.
-  if (results_holding_ && !StartsDue(options_.clock->Now())) results_ready_.notify_one();
+  // No lock, no wake-up: this is on every run of a burst. A results thread
+  // holding results polls (kHoldPoll).
+  entry->started.store(true, std::memory_order_release);
 }
 
-bool RunTable::StartsDue(absl::Time now) const {
-  return !armed_starts_.empty() && *armed_starts_.begin() <= now;
+bool RunTable::StartsDue(absl::Time now) {
+  while (!armed_.empty() && armed_.begin()->second->started.load(std::memory_order_acquire)) {
+    armed_.erase(armed_.begin());
+  }
+  return !armed_.empty() && armed_.begin()->first <= now;
 }
+
+struct RunTable::Completed {
+  std::shared_ptr<Entry> entry;
+  fsm::Execution execution;
+  Completed* next = nullptr;
+};
 
 void RunTable::Complete(std::shared_ptr<Entry> entry, fsm::Execution execution) {
-  std::lock_guard lock(results_mu_);
-  const bool was_empty = completed_.empty();
-  completed_.emplace_back(std::move(entry), std::move(execution));
-  // A holding results thread looks at the queue once the starts are done.
-  if (was_empty && !results_holding_) results_ready_.notify_one();
+  auto* node = new Completed{std::move(entry), std::move(execution)};
+  Completed* head = completed_.load(std::memory_order_relaxed);
+  do {
+    node->next = head;
+  } while (!completed_.compare_exchange_weak(head, node, std::memory_order_release,
+                                             std::memory_order_relaxed));
+  // Only the first result after the results thread emptied the stack wakes
+  // it; it checks the stack under results_mu_ before it sleeps.
+  if (head == nullptr) {
+    std::lock_guard lock(results_mu_);
+    results_ready_.notify_one();
+  }
 }
 
 void RunTable::ResultsMain() {
   SetThreadName("ckron-results");
   using Steady = std::chrono::steady_clock;
-  std::unique_lock lock(results_mu_);
+  // While results are held, how often the starts are looked at again.
+  constexpr auto kHoldPoll = std::chrono::milliseconds(1);
   while (true) {
-    results_ready_.wait(lock, [this] { return !completed_.empty() || stop_results_; });
-    if (completed_.empty()) return;  // stopped, and every result handled
-    const Steady::time_point hold_until =
-        Steady::now() + absl::ToChronoNanoseconds(options_.max_result_hold);
-    while (!stop_results_ && StartsDue(options_.clock->Now()) && Steady::now() < hold_until) {
-      results_holding_ = true;
-      results_ready_.wait_until(lock, hold_until);
-      results_holding_ = false;
+    {
+      std::unique_lock lock(results_mu_);
+      results_ready_.wait(lock, [this] {
+        return completed_.load(std::memory_order_acquire) != nullptr || stop_results_;
+      });
+      if (completed_.load(std::memory_order_acquire) == nullptr) return;  // stopped, all handled
+      const Steady::time_point hold_until =
+          Steady::now() + absl::ToChronoNanoseconds(options_.max_result_hold);
+      while (!stop_results_ && StartsDue(options_.clock->Now())) {
+        const Steady::time_point now = Steady::now();
+        if (now >= hold_until) break;
+        results_ready_.wait_until(lock, std::min(hold_until, now + kHoldPoll));
+      }
     }
-    std::deque<std::pair<std::shared_ptr<Entry>, fsm::Execution>> batch;
-    batch.swap(completed_);
-    lock.unlock();
-    for (auto& [entry, execution] : batch) Finish(entry, std::move(execution));
-    batch.clear();  // the entries go before the lock is taken again
-    lock.lock();
+    // Oldest first: the stack is newest first.
+    Completed* list = completed_.exchange(nullptr, std::memory_order_acquire);
+    Completed* fifo = nullptr;
+    while (list != nullptr) {
+      Completed* next = list->next;
+      list->next = fifo;
+      fifo = list;
+      list = next;
+    }
+    while (fifo != nullptr) {
+      std::unique_ptr<Completed> done(fifo);
+      fifo = fifo->next;
+      Finish(done->entry, std::move(done->execution));
+    }
   }
 }
 

@@ -40,7 +40,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -196,9 +195,9 @@ class RunTable {
   // The results thread: Finish() for every completed run, starts first.
   void ResultsMain();
   // A run armed for an instant now past has not started. REQUIRES: results_mu_ held.
-  bool StartsDue(absl::Time now) const;
+  bool StartsDue(absl::Time now);
   // The armed run reached its instant (or was stopped before it).
-  void Started(const std::shared_ptr<Entry>& entry);  // MUST NOT hold results_mu_
+  static void Started(const std::shared_ptr<Entry>& entry);  // lock-free
   void Finish(const std::shared_ptr<Entry>& entry, fsm::Execution execution);
   void Remember(const fsm::Execution& execution);  // REQUIRES: mu_ held
   void Forget(absl::Time now);                     // REQUIRES: mu_ held
@@ -238,14 +237,16 @@ class RunTable {
   std::condition_variable workers_gone_;  // notified when workers_ shrinks
 
   // The results thread's side. Lock order: mu_ before results_mu_.
+  struct Completed;  // a finished run on its way to Finish()
   std::mutex results_mu_;
-  // The instants of armed runs not yet started (Entry::armed_at points here).
-  std::multiset<absl::Time> armed_starts_;  // guarded by results_mu_
-  std::deque<std::pair<std::shared_ptr<Entry>, fsm::Execution>>
-      completed_;                          // guarded by results_mu_
-  bool results_holding_ = false;           // guarded by results_mu_; waiting for starts
+  // Armed runs by instant, dropped from the front once started (only the
+  // results thread looks, when it has results): StartsDue's view.
+  std::multimap<absl::Time, std::shared_ptr<Entry>> armed_;  // guarded by results_mu_
+  // Finished runs, newest first: pushed by the execution threads without a
+  // lock, taken whole by the results thread.
+  std::atomic<Completed*> completed_ = nullptr;
   bool stop_results_ = false;              // guarded by results_mu_
-  std::condition_variable results_ready_;  // completed_ grew, starts caught up, or stop
+  std::condition_variable results_ready_;  // completed_ was empty and grew, or stop
   std::thread results_thread_;
 };
 

@@ -54,11 +54,13 @@ void StreamBuffer::OnFinished(const fsm::Execution& execution) {
 
 std::optional<StreamBuffer::Event> StreamBuffer::Next(absl::Duration timeout) {
   std::unique_lock lock(mu_);
-  if (!ready_.wait_for(lock, absl::ToChronoNanoseconds(timeout),
-                       [this] { return !pieces_.empty() || finished_ || closed_; }) ||
-      closed_) {
-    return std::nullopt;
-  }
+  const auto has_event = [this] { return !pieces_.empty() || finished_ || closed_; };
+  // A zero timeout (the stream's reactor polling) must not reach the
+  // condition variable: a timed wait is a futex call even when already due.
+  const bool ready = timeout <= absl::ZeroDuration()
+                         ? has_event()
+                         : ready_.wait_for(lock, absl::ToChronoNanoseconds(timeout), has_event);
+  if (!ready || closed_) return std::nullopt;
   Event event;
   while (!pieces_.empty()) {
     Piece& piece = pieces_.front();

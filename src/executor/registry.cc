@@ -16,7 +16,7 @@ Status ExecutorRegistry::Register(std::string name, std::shared_ptr<Executor> ex
 
 Result<std::shared_ptr<Executor>> ExecutorRegistry::Find(std::string_view name) const {
   if (name.empty()) return Status::InvalidArgument(std::string(kNoExecutorDefined));
-  std::lock_guard lock(mu_);
+  std::shared_lock lock(mu_);
   auto it = executors_.find(name);
   if (it == executors_.end()) return Status::NotFound(std::string(kExecutorNotPresent));
   return it->second;
@@ -29,7 +29,7 @@ Status ExecutorRegistry::Validate(std::string_view name, const ExecutorConfig& c
 }
 
 std::vector<std::string> ExecutorRegistry::Names() const {
-  std::lock_guard lock(mu_);
+  std::shared_lock lock(mu_);
   std::vector<std::string> names;
   names.reserve(executors_.size());
   for (const auto& [name, executor] : executors_) names.push_back(name);

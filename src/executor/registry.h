@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,7 +49,8 @@ class ExecutorRegistry {
   std::vector<std::string> Names() const;
 
  private:
-  mutable std::mutex mu_;
+  // Shared: every run looks its executor up, registration is rare.
+  mutable std::shared_mutex mu_;
   std::map<std::string, std::shared_ptr<Executor>, std::less<>> executors_;  // GUARDED_BY(mu_)
 };
 

@@ -23,10 +23,7 @@ Runner::~Runner() {
 Result<ExecutionResult> Runner::Run(std::string_view executor, const ExecuteRequest& request,
                                     const OutputSink& sink, std::stop_token stop,
                                     const std::function<void()>& admitted) {
-  {
-    std::lock_guard lock(mu_);
-    if (shutting_down_) return Status::Unavailable("node is shutting down: no new executions");
-  }
+  if (shutting_down_) return Status::Unavailable("node is shutting down: no new executions");
   CKRON_ASSIGN_OR_RETURN(std::shared_ptr<Executor> impl, registry_->Find(executor));
   auto entry = std::make_shared<Entry>();
   entry->info = {request.execution_id, request.job_name, std::string(executor), absl::Now()};

@@ -16,6 +16,7 @@
 #ifndef CKRON_EXECUTOR_RUNNER_H_
 #define CKRON_EXECUTOR_RUNNER_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -102,7 +103,8 @@ class Runner {
 
   mutable std::mutex mu_;
   std::condition_variable idle_;  // notified whenever an execution ends
-  bool shutting_down_ = false;    // GUARDED_BY(mu_)
+  // Written under mu_; read without it for a cheap early refusal.
+  std::atomic<bool> shutting_down_ = false;
   // Invariant: one entry per execution inside Run(), keyed by (job, id).
   std::map<std::pair<JobName, ExecutionId>, std::shared_ptr<Entry>> running_;  // GUARDED_BY(mu_)
 };

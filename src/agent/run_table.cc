@@ -15,10 +15,9 @@ namespace ckron::agent {
 struct RunTable::Entry {
   RunSpec spec;
   absl::Time started_at;
-  std::stop_source stop;  // Cancel() and Runner's shutdown stop the run
-  bool armed = false;     // accepted ahead of started_at: its thread waits
-  // started_at on the steady clock, fixed when the run was accepted.
-  std::chrono::steady_clock::time_point start_deadline;
+  std::stop_source stop;             // Cancel() and Runner's shutdown stop the run
+  bool armed = false;                // accepted ahead of started_at: it waits in timer_
+  bool in_timer = false;             // guarded by the table's mu_: waiting in timer_
   std::atomic<bool> started{false};  // an armed run reached its instant (or was stopped)
 
   std::mutex mu;  // guards the two below; observers are called with it held
@@ -31,6 +30,7 @@ RunTable::RunTable(executor::Runner* runner, ResultSink* sink, RunTableOptions o
   CKRON_CHECK(runner_ != nullptr && sink_ != nullptr && options_.clock != nullptr);
   CKRON_CHECK(!options_.node_name.empty());
   results_thread_ = std::thread(&RunTable::ResultsMain, this);
+  timer_thread_ = std::thread(&RunTable::TimerMain, this);
 }
 
 RunTable::~RunTable() {
@@ -91,46 +91,115 @@ Result<StartOutcome> RunTable::Start(RunSpec spec, std::shared_ptr<RunObserver> 
   // by max_start_wait against a leader whose clock runs far ahead.
   entry->started_at = std::clamp(entry->spec.start_at, now, now + options_.max_start_wait);
   entry->armed = entry->started_at > now;
-  if (entry->armed) {
-    entry->start_deadline =
-        std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(entry->started_at - now);
-    std::lock_guard results_lock(results_mu_);
-    armed_.emplace(entry->started_at, entry);
-  }
   ++unadmitted_runs_;
   if (observer) entry->observers.push_back(std::move(observer));
   running_.emplace(key, entry);
-  work_.push_back(entry);
   ++active_runs_;
-  if (work_.size() <= idle_) {
-    work_ready_.notify_one();
-  } else {
-    // Every idle thread is spoken for: one more. It waits for mu_, which
-    // this call holds, before it looks at work_ or at its own handle.
-    workers_.emplace_front();
-    try {
-      workers_.front() = std::thread(&RunTable::WorkerMain, this, workers_.begin());
-    } catch (const std::system_error& e) {
-      workers_.pop_front();
-      work_.pop_back();
-      Started(entry);
-      running_.erase(key);
-      --active_runs_;
-      --unadmitted_runs_;
-      return Status::ResourceExhausted(std::string("cannot start an execution thread: ") +
-                                       e.what());
+  if (entry->armed) {
+    {
+      std::lock_guard results_lock(results_mu_);
+      armed_.emplace(entry->started_at, entry);
     }
+    auto [at, created] = timer_.try_emplace(entry->started_at);
+    if (created) {
+      at->second.deadline = Steady::now() + absl::ToChronoNanoseconds(entry->started_at - now);
+      if (at == timer_.begin()) timer_cv_.notify_one();
+    }
+    at->second.runs.push_back(entry);
+    entry->in_timer = true;
+    ++timer_runs_;
+  } else {
+    work_.push_back(entry);
+  }
+  // One thread for every run queued or armed, so a burst of blocking runs
+  // never waits for a thread to be created: an armed run's thread idles
+  // until the instant.
+  const bool short_of_threads = work_.size() + timer_runs_ > idle_ + starting_;
+  Status woke = WakeWorkers(entry->armed ? 0 : 1, short_of_threads);
+  if (!woke.ok()) {
+    if (entry->armed) {
+      auto at = timer_.find(entry->started_at);
+      at->second.runs.pop_back();
+      if (at->second.runs.empty()) timer_.erase(at);
+      entry->in_timer = false;
+      --timer_runs_;
+    } else {
+      work_.pop_back();
+    }
+    Started(entry);
+    running_.erase(key);
+    --active_runs_;
+    --unadmitted_runs_;
+    return woke;
   }
   return StartOutcome{.started_at = entry->started_at, .duplicate = false};
+}
+
+Status RunTable::WakeWorkers(std::size_t n, bool create) {
+  const std::size_t available = idle_ > waking_ ? idle_ - waking_ : 0;
+  const std::size_t wake = std::min(n, available);
+  for (std::size_t i = 0; i < wake; ++i) work_ready_.notify_one();
+  waking_ += wake;
+  if (!create) return OkStatus();
+  // It waits for mu_, which the caller holds, before it looks at work_ or
+  // at its own handle.
+  workers_.emplace_front();
+  try {
+    workers_.front() = std::thread(&RunTable::WorkerMain, this, workers_.begin());
+  } catch (const std::system_error& e) {
+    workers_.pop_front();
+    return Status::ResourceExhausted(std::string("cannot start an execution thread: ") + e.what());
+  }
+  ++starting_;
+  return OkStatus();
+}
+
+void RunTable::TimerMain() {
+  SetThreadName("ckron-timer");
+  std::unique_lock lock(mu_);
+  while (!stop_workers_) {
+    if (timer_.empty()) {
+      timer_cv_.wait(lock);
+      continue;
+    }
+    const Steady::time_point first = timer_.begin()->second.deadline;
+    if (Steady::now() < first) {
+      timer_cv_.wait_until(lock, first);
+      continue;
+    }
+    const Steady::time_point now = Steady::now();
+    std::size_t due = 0;
+    while (!timer_.empty() && timer_.begin()->second.deadline <= now) {
+      for (std::shared_ptr<Entry>& entry : timer_.begin()->second.runs) {
+        if (!entry->in_timer) continue;  // cancelled: already on its way
+        entry->in_timer = false;
+        work_.push_back(std::move(entry));
+        ++due;
+      }
+      timer_.erase(timer_.begin());
+    }
+    timer_runs_ -= due;
+    if (due > 0) {
+      settle_until_.store(
+          (now + absl::ToChronoNanoseconds(options_.result_settle)).time_since_epoch().count());
+    }
+    // Two chains (the cores of a small node); each thread that takes a run
+    // wakes one more while work remains. A failed creation leaves the runs
+    // to the threads there are.
+    (void)WakeWorkers(std::min<std::size_t>(due, 2), work_.size() > idle_ + starting_);
+  }
 }
 
 void RunTable::WorkerMain(Workers::iterator self) {
   SetThreadName("ckron-run");
   std::unique_lock lock(mu_);
+  --starting_;
   while (true) {
     if (!work_.empty()) {
       std::shared_ptr<Entry> entry = std::move(work_.front());
       work_.pop_front();
+      // Pass the baton: one more thread while runs wait (this one may block).
+      if (!work_.empty() && waking_ == 0) (void)WakeWorkers(1, false);
       lock.unlock();
       Execute(entry);
       entry.reset();
@@ -139,24 +208,18 @@ void RunTable::WorkerMain(Workers::iterator self) {
     }
     if (stop_workers_) break;
     ++idle_;
-    const bool woken =
-        work_ready_.wait_for(lock, absl::ToChronoNanoseconds(options_.idle_thread_ttl),
-                             [this] { return !work_.empty() || stop_workers_; });
+    const std::cv_status waited =
+        work_ready_.wait_for(lock, absl::ToChronoNanoseconds(options_.idle_thread_ttl));
     --idle_;
-    if (!woken) break;  // idle too long
+    if (waking_ > 0) --waking_;  // this thread, or one like it, is awake now
+    // Idle too long, unless the armed runs still need this thread.
+    if (waited == std::cv_status::timeout && work_.empty() && !stop_workers_ &&
+        timer_runs_ <= idle_ + starting_) {
+      break;
+    }
   }
   exited_.splice(exited_.end(), workers_, self);
   workers_gone_.notify_all();
-}
-
-bool RunTable::WaitForStart(const std::shared_ptr<Entry>& entry) {
-  if (!entry->armed) return true;
-  std::mutex mu;
-  std::condition_variable_any woken;
-  std::unique_lock lock(mu);
-  // Ends at the instant, or early when the run is stopped (Cancel()).
-  woken.wait_until(lock, entry->stop.get_token(), entry->start_deadline, [] { return false; });
-  return !entry->stop.stop_requested();
 }
 
 void RunTable::Admitted() {
@@ -217,9 +280,10 @@ void RunTable::ResultsMain() {
       if (completed_.load(std::memory_order_acquire) == nullptr) return;  // stopped, all handled
       const Steady::time_point hold_until =
           Steady::now() + absl::ToChronoNanoseconds(options_.max_result_hold);
-      while (!stop_results_ && StartsDue(options_.clock->Now())) {
+      while (!stop_results_) {
         const Steady::time_point now = Steady::now();
-        if (now >= hold_until) break;
+        const bool settling = now.time_since_epoch().count() < settle_until_.load();
+        if (now >= hold_until || (!settling && !StartsDue(options_.clock->Now()))) break;
         results_ready_.wait_until(lock, std::min(hold_until, now + kHoldPoll));
       }
     }
@@ -242,9 +306,8 @@ void RunTable::ResultsMain() {
 
 void RunTable::Execute(const std::shared_ptr<Entry>& entry) {
   const RunSpec& spec = entry->spec;
-  const bool start = WaitForStart(entry);
   Started(entry);
-  if (!start) {
+  if (entry->armed && entry->stop.stop_requested()) {
     Admitted();
     Complete(entry,
              fsm::Execution{.id = spec.execution_id,
@@ -350,9 +413,11 @@ void RunTable::StopWorkersAndJoin() {
     std::unique_lock lock(mu_);
     stop_workers_ = true;
     work_ready_.notify_all();
+    timer_cv_.notify_all();
     workers_gone_.wait(lock, [this] { return workers_.empty(); });
   }
   JoinFinishedThreads();
+  if (timer_thread_.joinable()) timer_thread_.join();
   {
     std::lock_guard lock(results_mu_);
     stop_results_ = true;
@@ -377,7 +442,14 @@ Status RunTable::Cancel(const std::string& job_name, const std::string& executio
     return Status::NotFound("execution " + execution_id + " of job " + job_name +
                             " is not running on this node");
   }
-  it->second->stop.request_stop();
+  const std::shared_ptr<Entry>& entry = it->second;
+  entry->stop.request_stop();
+  if (entry->in_timer) {  // armed: it ends now, failed, without running
+    entry->in_timer = false;
+    --timer_runs_;
+    work_.push_back(entry);
+    (void)WakeWorkers(1, false);
+  }
   return OkStatus();
 }
 

@@ -30,6 +30,7 @@
 #define CKRON_AGENT_RUN_TABLE_H_
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -110,6 +111,11 @@ struct RunTableOptions {
   // The longest a finished run's result waits for runs due and not yet
   // started (see "Starts before results" above).
   absl::Duration max_result_hold = absl::Milliseconds(50);
+  // After an instant at which armed runs started, results also wait this
+  // long: runs due at the same instant in other processes on this host
+  // (other nodes, other schedulers) start before this node's results take
+  // CPU. Within max_result_hold.
+  absl::Duration result_settle = absl::Milliseconds(5);
   // Called for every run started (not for duplicates) with its started_at,
   // as its executor begins: must be quick (the trigger lag metric).
   std::function<void(const RunSpec& spec, absl::Time started_at)> on_start;
@@ -184,10 +190,22 @@ class RunTable {
 
   using Workers = std::list<std::thread>;
 
+  using Steady = std::chrono::steady_clock;
+  // The runs armed for one instant, and that instant on the steady clock
+  // (fixed when its first run was accepted: a wall-clock step cannot move it).
+  struct Instant {
+    Steady::time_point deadline;
+    std::vector<std::shared_ptr<Entry>> runs;  // those cancelled meanwhile stay, taken
+  };
+  using Timer = std::map<absl::Time, Instant>;
+
   void WorkerMain(Workers::iterator self);
+  // The timer thread: moves armed runs to work_ at their instants.
+  void TimerMain();
+  // Wakes up to `n` idle threads, or creates one when none is idle and
+  // `create` (kResourceExhausted if it cannot). REQUIRES: mu_ held.
+  Status WakeWorkers(std::size_t n, bool create);
   void Execute(const std::shared_ptr<Entry>& entry);
-  // Waits until the run's started_at; false if it was stopped meanwhile.
-  bool WaitForStart(const std::shared_ptr<Entry>& entry);
   // The run reached the runner, or ended before it: one less unadmitted.
   void Admitted();  // MUST NOT hold mu_
   // Hands a run's result to the results thread.
@@ -227,7 +245,23 @@ class RunTable {
   bool stop_workers_ = false;                // guarded by mu_
   std::deque<std::shared_ptr<Entry>> work_;  // guarded by mu_
   std::condition_variable work_ready_;       // work_ grew or stop_workers_
-  std::size_t active_runs_ = 0;              // guarded by mu_
+  // Threads notified and not yet back from their wait, and threads created
+  // and not yet waiting: both will look at work_ soon.
+  std::size_t waking_ = 0;    // guarded by mu_
+  std::size_t starting_ = 0;  // guarded by mu_
+  // Armed runs waiting for their instant, by instant; timer_runs_ of them
+  // are still waiting (Entry::in_timer). One thread sleeps until the earliest and moves every due
+  // run to work_, waking a few threads; each thread that takes a run wakes the next while work
+  // remains. A burst due at one instant thus costs a few wake-ups, not one per run, and a thread
+  // that finishes a quick run takes the next.
+  Timer timer_;                       // guarded by mu_
+  std::size_t timer_runs_ = 0;        // guarded by mu_
+  std::condition_variable timer_cv_;  // timer_'s earliest changed, or stop_workers_
+  // Results wait until then (steady clock ticks): the last instant that
+  // started armed runs, plus result_settle. Set by the timer thread.
+  std::atomic<Steady::rep> settle_until_ = 0;
+  std::thread timer_thread_;
+  std::size_t active_runs_ = 0;  // guarded by mu_
   // Runs accepted and not yet counted by the runner (queued, armed before
   // their start_at, or on their way to Runner::Run).
   // Changed under mu_ when a run is accepted, without it when admitted.

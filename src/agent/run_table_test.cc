@@ -304,6 +304,38 @@ TEST_F(RunTableTest, Results_WaitWhileARunDueAtAPassedInstantHasNotStarted) {
   EXPECT_FALSE(got[1].success);
 }
 
+// Runs armed for one instant: one timer wakes a few threads, each wakes the
+// next. Blocking runs must still all be running at once (none waits for
+// another to end), and no run starts before its instant.
+TEST_F(RunTableTest, StartAt_ABurstOfBlockingRunsAllStartAtTheirInstant) {
+  constexpr int kRuns = 64;
+  std::mutex mu;
+  std::vector<absl::Time> starts;
+  executor::Runner runner(&registry_);
+  Collector sink;
+  RunTable table(&runner, &sink,
+                 {.node_name = "node-a", .on_start = [&](const RunSpec&, absl::Time at) {
+                    std::lock_guard lock(mu);
+                    starts.push_back(at);
+                  }});
+  const absl::Time instant = absl::Now() + absl::Milliseconds(300);
+  for (int i = 0; i < kRuns; ++i) {
+    RunSpec spec = Spec("b" + std::to_string(i), "blocking");
+    spec.start_at = instant;
+    ASSERT_TRUE(table.Start(spec, nullptr).ok());
+  }
+  ASSERT_TRUE(Eventually([&] { return runner.Running().size() == kRuns; }))
+      << runner.Running().size() << " of " << kRuns << " running";
+  {
+    std::lock_guard lock(mu);
+    ASSERT_EQ(starts.size(), static_cast<std::size_t>(kRuns));
+    for (absl::Time at : starts) EXPECT_GE(at, instant);
+  }
+  for (int i = 0; i < kRuns; ++i) ASSERT_TRUE(table.Cancel("job-1", "b" + std::to_string(i)).ok());
+  ASSERT_EQ(sink.WaitFor(kRuns).size(), static_cast<std::size_t>(kRuns));
+  ASSERT_TRUE(table.Shutdown().ok());
+}
+
 TEST_F(RunTableTest, Results_HeldAtMostMaxResultHold) {
   Make({.max_start_wait = absl::Minutes(10), .max_result_hold = absl::Milliseconds(50)});
   RunSpec armed = Spec("armed");

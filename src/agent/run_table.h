@@ -11,16 +11,24 @@
 // `remember_bytes` of output, oldest forgotten first.
 //
 // Threads: executors block (a shell job waits for its child), so every
-// running execution has a thread. Threads are kept after their run and
-// reused: a new run takes an idle one, and only when none is idle is one
-// created; a thread idle for `idle_thread_ttl` exits. A burst of short runs
-// therefore costs no thread creation once the table has warmed up.
+// running execution has a thread, and the table keeps one for every run
+// queued or armed. Threads are kept after their run and reused: a new run
+// takes an idle one, and only when none is idle is one created; a thread
+// idle for `idle_thread_ttl` exits. A burst of short runs therefore costs no
+// thread creation once the table has warmed up.
+//
+// Armed runs (sent ahead of their instant) wait in one timer, by instant.
+// At an instant its thread queues the due runs and wakes two threads; each
+// thread that takes a run wakes one more while runs remain, and a thread
+// whose run ended takes the next without sleeping. A burst due at one
+// instant thus costs a few wake-ups, not one per run.
 //
 // Starts before results: a run's result (the sink, the observers, the
 // remembered copy) is handled by one results thread, which holds it while
-// a run armed for an instant already reached has not started yet, at most
+// a run armed for an instant already reached has not started yet, and for
+// `result_settle` after an instant that started runs, at most
 // `max_result_hold`. A burst of runs due at one instant therefore spends
-// the node's CPU on starting them all; their results follow.
+// the host's CPU on starting them all; their results follow.
 //
 // Thread safety: safe for concurrent use. This class behaves like a monitor:
 // mu_ guards the tables below it. Output goes to observers on the execution's

@@ -7,6 +7,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "common/check.h"
@@ -172,28 +173,33 @@ RocksExecutionStore::RocksExecutionStore(std::unique_ptr<rocksdb::DB> db) : db_(
 RocksExecutionStore::~RocksExecutionStore() = default;
 
 void RocksExecutionStore::Put(const fsm::Execution& execution) {
+  std::string old_value;
+  const rocksdb::Status found =
+      db_->Get(rocksdb::ReadOptions(), IndexKey(execution.job_name, execution.id), &old_value);
+  if (!found.IsNotFound()) MustOk(found, "get index");
+  Write(execution, found.ok() ? &old_value : nullptr);
+}
+
+void RocksExecutionStore::Write(const fsm::Execution& execution, const std::string* old_index) {
+  const std::optional<IndexValue> old =
+      old_index != nullptr ? std::optional(ParseIndex(*old_index)) : std::nullopt;
   fsm::Execution meta = execution;
   meta.output.clear();
   const std::string time_key = TimeKey(execution.started_at);
   const std::string group_key = OrderedKey(execution.group);
   rocksdb::WriteBatch batch;
-  std::string old_value;
-  const rocksdb::Status found =
-      db_->Get(rocksdb::ReadOptions(), IndexKey(execution.job_name, execution.id), &old_value);
-  if (!found.IsNotFound()) MustOk(found, "get index");
   // A finished execution replaces its running record under the same keys:
   // only its record and output change. Each write skipped is a memtable
   // insert less on the apply thread, per execution, on every server.
   bool index_unchanged = false;
-  if (found.ok()) {
-    const IndexValue old = ParseIndex(old_value);
-    if (old.time_key != time_key) {
-      batch.Delete(RecordKey(execution.job_name, old.time_key, execution.id));
+  if (old) {
+    if (old->time_key != time_key) {
+      batch.Delete(RecordKey(execution.job_name, old->time_key, execution.id));
     }
-    if (old.group_key != group_key) {
-      batch.Delete(JobPrefix('g', execution.job_name) + old.group_key + execution.id);
+    if (old->group_key != group_key) {
+      batch.Delete(JobPrefix('g', execution.job_name) + old->group_key + execution.id);
     }
-    index_unchanged = old.time_key == time_key && old.group_key == group_key;
+    index_unchanged = old->time_key == time_key && old->group_key == group_key;
   }
   batch.Put(RecordKey(execution.job_name, time_key, execution.id), fsm::EncodeExecution(meta));
   if (!index_unchanged) {
@@ -202,13 +208,13 @@ void RocksExecutionStore::Put(const fsm::Execution& execution) {
   }
   if (execution.output.empty()) {
     // A new execution has no output to remove.
-    if (found.ok()) batch.Delete(OutputKey(execution.job_name, execution.id));
+    if (old) batch.Delete(OutputKey(execution.job_name, execution.id));
   } else {
     batch.Put(OutputKey(execution.job_name, execution.id), execution.output);
   }
   MustOk(db_->Write(Unlogged(), &batch), "put");
   LowerFloor(execution.job_name, time_key);
-  if (found.IsNotFound()) {
+  if (!old) {
     std::lock_guard lock(mu_);
     if (auto it = counts_.find(execution.job_name); it != counts_.end()) ++it->second;
   }
@@ -236,21 +242,7 @@ bool RocksExecutionStore::PutIfAbsent(const fsm::Execution& execution) {
       db_->Get(rocksdb::ReadOptions(), IndexKey(execution.job_name, execution.id), &value);
   if (found.ok()) return false;
   if (!found.IsNotFound()) MustOk(found, "get index");
-  // New: none of its keys exists, so nothing to delete (Put without its read).
-  fsm::Execution meta = execution;
-  meta.output.clear();
-  const std::string time_key = TimeKey(execution.started_at);
-  rocksdb::WriteBatch batch;
-  batch.Put(RecordKey(execution.job_name, time_key, execution.id), fsm::EncodeExecution(meta));
-  batch.Put(IndexKey(execution.job_name, execution.id), time_key + OrderedKey(execution.group));
-  batch.Put(GroupKey(execution.job_name, execution.group, execution.id), time_key);
-  if (!execution.output.empty()) {
-    batch.Put(OutputKey(execution.job_name, execution.id), execution.output);
-  }
-  MustOk(db_->Write(Unlogged(), &batch), "put");
-  LowerFloor(execution.job_name, time_key);
-  std::lock_guard lock(mu_);
-  if (auto it = counts_.find(execution.job_name); it != counts_.end()) ++it->second;
+  Write(execution, nullptr);  // new: none of its keys exists, nothing to delete
   return true;
 }
 

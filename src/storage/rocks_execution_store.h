@@ -75,6 +75,9 @@ class RocksExecutionStore final : public fsm::ExecutionStore {
 
  private:
   explicit RocksExecutionStore(std::unique_ptr<rocksdb::DB> db);
+  // Writes `execution` over what its index value said (`old_index`, or null
+  // when it is new: then nothing is deleted and the job's count grows).
+  void Write(const fsm::Execution& execution, const std::string* old_index);
   // A record of the job was written under `time_key`: keep the floor at or
   // before it.
   void LowerFloor(const std::string& job_name, const std::string& time_key);

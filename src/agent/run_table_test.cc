@@ -336,6 +336,20 @@ TEST_F(RunTableTest, StartAt_ABurstOfBlockingRunsAllStartAtTheirInstant) {
   ASSERT_TRUE(table.Shutdown().ok());
 }
 
+// After an instant that started runs, results wait result_settle (so other
+// processes' runs of that instant start first). A lower bound only: the
+// hold is the code's, not the machine's.
+TEST_F(RunTableTest, Results_WaitTheSettleAfterAnInstantThatStartedRuns) {
+  Make({.max_result_hold = absl::Seconds(10), .result_settle = absl::Milliseconds(300)});
+  RunSpec armed = Spec("armed");
+  armed.start_at = clock_.Now() + absl::Milliseconds(50);
+  const auto accepted = std::chrono::steady_clock::now();
+  ASSERT_TRUE(table_->Start(armed, nullptr).ok());
+  ASSERT_EQ(sink_.WaitFor(1).size(), 1u);
+  EXPECT_GE(std::chrono::steady_clock::now() - accepted, std::chrono::milliseconds(350));
+  EXPECT_EQ(instant_->calls, 1);
+}
+
 TEST_F(RunTableTest, Results_HeldAtMostMaxResultHold) {
   Make({.max_start_wait = absl::Minutes(10), .max_result_hold = absl::Milliseconds(50)});
   RunSpec armed = Spec("armed");

@@ -296,6 +296,13 @@ void Dispatcher::Handle(Message& m) {
           it->second.started = true;
           it->second.started_at = msg.started_at;
           if (!Leads()) return;
+          if (options_.start_record_delay > absl::ZeroDuration() && !it->second.record_at_once) {
+            // Recorded later, unless its result is committed first.
+            PushTimer(
+                {clock_->Now() + options_.start_record_delay, TimerKind::kConfirm, msg.key, {}});
+            return;
+          }
+          it->second.recorded = true;
           ProposeStarted(msg.key, msg.started_at);
           PushTimer({clock_->Now() + options_.recheck_interval, TimerKind::kConfirm, msg.key, {}});
         } else if constexpr (std::is_same_v<T, StreamFinished>) {
@@ -318,7 +325,9 @@ void Dispatcher::Handle(Message& m) {
           if (it == dispatches_.end() || it->second.stream != msg.stream) return;
           it->second.stream = 0;
           if (it->second.started || it->second.settled) {
-            dispatches_.erase(it);  // the result comes through Executions.Report
+            // The result comes through Executions.Report. A start not yet
+            // recorded is kept for its record timer (ConfirmStarted).
+            if (it->second.settled || it->second.recorded) dispatches_.erase(it);
             return;
           }
           std::string reason = msg.status.ok() ? "the stream ended before the execution started"
@@ -415,6 +424,7 @@ void Dispatcher::TryDispatch(const fsm::RunKey& key) {
   if (it == dispatches_.end()) {
     it = dispatches_.emplace(key, Dispatch{}).first;
     it->second.deadline = now + options_.dispatch_timeout;
+    it->second.record_at_once = job->concurrency == "replace";
     PushTimer({it->second.deadline, TimerKind::kStartDeadline, key, {}});
   }
   Dispatch& d = it->second;
@@ -493,23 +503,34 @@ void Dispatcher::ProposeStarted(const fsm::RunKey& key, absl::Time started_at) {
                 "execution " + e.id + " of job " + e.job_name + " started");
 }
 
-// The agent said `started`, but the state may not know: the proposal of
-// ExecutionStarted failed while this server kept leading (Raft's queue was
-// full), or the stream broke first. The run then stays pending without a
-// lease, and if the node dies nothing would ever finish it (a `forbid` job
-// stuck for good; found by tests/sim). While it is pending, propose it
-// again from the open stream, or dispatch it again: the agent answers a
-// duplicate (same id), a dead one fails the start.
+// The agent said `started` and the run is still pending in the state:
+// record the start now (its record was deferred by start_record_delay and
+// its result has not been committed since), or record it again (the
+// proposal failed while this server kept leading, e.g. Raft's queue was
+// full), or dispatch it again when its stream is gone: the agent answers a
+// duplicate (same id), a dead one fails the start. Without this a run
+// whose node died would stay pending without a lease, and nothing would
+// ever finish it (a `forbid` job stuck for good; found by tests/sim).
 void Dispatcher::ConfirmStarted(const fsm::RunKey& key) {
   const bool pending =
       state_->Read([&](const fsm::State& s) { return s.pending_runs().contains(key); });
-  if (!pending || !Leads()) return;
   auto it = dispatches_.find(key);
+  if (!pending) {  // started and recorded, or finished
+    if (it != dispatches_.end() && it->second.stream == 0) dispatches_.erase(it);
+    return;
+  }
+  if (!Leads()) return;
   if (it == dispatches_.end()) {
     TryDispatch(key);  // its `started` arms the next check
     return;
   }
-  if (!it->second.started || it->second.stream == 0) return;  // an attempt has its own deadline
+  if (!it->second.started) return;  // an attempt has its own deadline
+  if (it->second.recorded && it->second.stream == 0) {
+    dispatches_.erase(it);  // recorded, but the record has not committed
+    TryDispatch(key);
+    return;
+  }
+  it->second.recorded = true;
   ProposeStarted(key, it->second.started_at);
   PushTimer({clock_->Now() + options_.recheck_interval, TimerKind::kConfirm, key, {}});
 }

@@ -13,12 +13,14 @@
 //              is opened on its node with AgentRunner.Run under its
 //              deterministic id fsm::RunExecutionId(group, attempt, node);
 //              the stream's `started` commits ExecutionStarted with a
-//              lease. A node that cannot be reached or refuses before
-//              `started` is retried a few times within dispatch_timeout,
-//              then the run is committed as a failed execution naming the
-//              node and the reason (the state machine then schedules the
-//              job's retry, semantics §4.3). Results do not come through
-//              the stream: agents report them (Executions.Report).
+//              lease (after start_record_delay, and only if the run's
+//              result has not been committed by then). A node that
+//              cannot be reached or refuses before `started` is retried a
+//              few times within dispatch_timeout, then the run is
+//              committed as a failed execution naming the node and the
+//              reason (the state machine then schedules the job's retry,
+//              semantics §4.3). Results do not come through the stream:
+//              agents report them (Executions.Report).
 //   leases     running executions whose lease passed are committed as
 //              failed ("execution lost"), so `forbid` jobs never stay stuck.
 //   dependents each FirePending becomes the child's RecordFire.
@@ -100,6 +102,14 @@ struct DispatcherOptions {
   // with the scheduler's lead (scheduler_loop.h), which should be smaller.
   // Zero: runs are sent at their instant.
   absl::Duration arm_ahead = absl::ZeroDuration();
+  // How long after a node's `started` the leader records ExecutionStarted
+  // (docs/semantics.md §4.1b, "Recording a start"). A run whose result is
+  // committed first is never recorded as running: one Raft command and one
+  // store write fewer per short run. Until recorded the run stays pending in
+  // the state (so `forbid` sees it) and this leader watches its stream.
+  // Jobs with concurrency `replace` are recorded at once: the policy must
+  // find the running execution to cancel it. Zero: recorded at once.
+  absl::Duration start_record_delay = absl::ZeroDuration();
   // Live output kept per running execution (LiveOutput).
   std::size_t live_output_bytes = 64 * 1024;
   // Events queued for the dispatch loop before it falls back to rescanning
@@ -246,13 +256,15 @@ class Dispatcher final : public scheduler::FireSink, private RunObserver {
 
   // A run this leader is starting. Loop thread only.
   struct Dispatch {
-    absl::Time deadline;       // fail it if not started by then
-    int attempts = 0;          // streams opened
-    std::uint64_t stream = 0;  // open stream, 0 = none
-    bool started = false;      // the agent said `started`
-    absl::Time started_at;     // valid when started
-    bool settled = false;      // a result was proposed from the stream
-    bool timed_out = false;    // the open stream was cancelled at the deadline
+    absl::Time deadline;          // fail it if not started by then
+    int attempts = 0;             // streams opened
+    std::uint64_t stream = 0;     // open stream, 0 = none
+    bool started = false;         // the agent said `started`
+    absl::Time started_at;        // valid when started
+    bool recorded = false;        // ExecutionStarted was proposed
+    bool record_at_once = false;  // concurrency `replace`: no start_record_delay
+    bool settled = false;         // a result was proposed from the stream
+    bool timed_out = false;       // the open stream was cancelled at the deadline
     std::string last_error;
   };
 

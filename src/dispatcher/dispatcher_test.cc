@@ -18,6 +18,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "ckron/v1/run.grpc.pb.h"
@@ -47,6 +48,7 @@ class SyncProposer final : public Proposer, public replica::EventSink {
     {
       std::lock_guard lock(mu_);
       ++proposals_;
+      if (std::holds_alternative<fsm::ExecutionStarted>(command)) ++started_proposals_;
       if (!leading_) {
         s = Status::NotLeader("", "not leader");
       } else if (refuse_ > 0) {
@@ -83,6 +85,10 @@ class SyncProposer final : public Proposer, public replica::EventSink {
     std::lock_guard lock(mu_);
     return proposals_;
   }
+  std::uint64_t started_proposals() const {
+    std::lock_guard lock(mu_);
+    return started_proposals_;
+  }
 
  private:
   replica::ReplicatedState* const state_;
@@ -90,6 +96,7 @@ class SyncProposer final : public Proposer, public replica::EventSink {
   mutable std::mutex mu_;  // serializes applies, as Raft's loop does
   std::uint64_t index_ = 0;
   std::uint64_t proposals_ = 0;
+  std::uint64_t started_proposals_ = 0;  // ExecutionStarted among them
   bool leading_ = true;
   int refuse_ = 0;
 };
@@ -323,6 +330,53 @@ TEST_F(DispatcherTest, Replace_CancelsTheRunningExecutionThenFires) {
   EXPECT_EQ(agent_.Cancels()[0], first);
   ASSERT_TRUE(WaitFor([&] { return agent_.Runs().size() == 2; }, 30s));
   EXPECT_EQ(agent_.Runs()[1].group(), absl::ToUnixNanos(t2));
+}
+
+// start_record_delay: a run whose result is committed within the delay is
+// never recorded as running; one still going then is.
+TEST_F(DispatcherTest, StartRecordDelay_OnlyRunsStillGoingAreRecordedRunning) {
+  ASSERT_TRUE(Put(MakeJob("a")).ok());
+  StartDispatcher({.start_record_delay = absl::Milliseconds(300)});
+  const absl::Time t = kT0 + absl::Minutes(1);
+  const std::int64_t g = absl::ToUnixNanos(t);
+  const std::string id1 = fsm::RunExecutionId(g, 1, "n1"), id2 = fsm::RunExecutionId(g, 1, "n2");
+  dispatcher_->OnFires({{"a", t}});
+  // The output follows `started` on each stream.
+  ASSERT_TRUE(WaitFor([&] { return dispatcher_->LiveOutputOf("a", id1).value_or("") != ""; }, 30s));
+  ASSERT_TRUE(WaitFor([&] { return dispatcher_->LiveOutputOf("a", id2).value_or("") != ""; }, 30s));
+  fsm::Execution e;  // n1's result, as Executions.Report commits it
+  e.job_name = "a";
+  e.id = id1;
+  e.node_name = "n1";
+  e.group = g;
+  e.attempt = 1;
+  e.started_at = absl::Now();
+  e.finished_at = absl::Now();
+  e.success = true;
+  Status finished;
+  proposer_.Propose(absl::Now(), fsm::ExecutionFinished{e}, [&](const Status& s) { finished = s; });
+  ASSERT_TRUE(finished.ok()) << finished.ToString();
+  ASSERT_TRUE(WaitFor([&] { return Running("a") == 1; }, 30s));  // n2's, after the delay
+  EXPECT_TRUE(Stored("a", id2)->running());
+  std::this_thread::sleep_for(1s);  // n1's record timer has long passed
+  EXPECT_EQ(proposer_.started_proposals(), 1u);
+  EXPECT_FALSE(Stored("a", id1)->running());
+  EXPECT_EQ(Running("a"), 1u);
+  EXPECT_EQ(agent_.Runs().size(), 2u);  // nothing dispatched again
+}
+
+TEST_F(DispatcherTest, StartRecordDelay_ReplaceJobsAreRecordedAtOnce) {
+  fsm::Job replace = MakeJob("r");
+  replace.concurrency = "replace";
+  ASSERT_TRUE(Put(replace).ok());
+  ASSERT_TRUE(Put(MakeJob("a")).ok());
+  StartDispatcher({.start_record_delay = absl::Hours(1)});
+  dispatcher_->OnFires({{"r", kT0 + absl::Minutes(1)}, {"a", kT0 + absl::Minutes(1)}});
+  // `replace` must find a running execution to cancel it.
+  ASSERT_TRUE(WaitFor([&] { return Running("r") == 2; }, 30s));
+  ASSERT_TRUE(WaitFor([&] { return agent_.Runs().size() == 4; }, 30s));
+  EXPECT_EQ(Running("a"), 0u);
+  EXPECT_EQ(proposer_.started_proposals(), 2u);
 }
 
 TEST_F(DispatcherTest, UnreachableTarget_FailsTheRunAndTheRetryIsPending) {

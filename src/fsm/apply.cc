@@ -256,9 +256,11 @@ ApplyResult Applier::operator()(const ExecutionFinished& cmd) {
         Status::NotFound("received execution done for a deleted job \"" + e.job_name + "\""));
   }
   if (e.running()) return Refuse(Status::InvalidArgument("a finished execution needs finished_at"));
-  // A running execution is not finished yet: the usual case, answered
-  // without reading the store.
-  if (!s_.running_.contains({e.job_name, e.id})) {
+  // A running or pending run is not finished yet: the usual case, answered
+  // without reading the store (a short run's start is often never recorded,
+  // dispatcher.h start_record_delay, so its run is still pending).
+  const RunKey run{e.job_name, e.group, e.node_name, e.attempt};
+  if (!s_.running_.contains({e.job_name, e.id}) && !s_.pending_runs_.contains(run)) {
     if (auto stored = s_.executions_->Get(e.job_name, e.id); stored && !stored->running()) {
       return {OkStatus(), {}, s_.ShareJob(job->name)};  // a retried report: applied once
     }
@@ -266,7 +268,7 @@ ApplyResult Applier::operator()(const ExecutionFinished& cmd) {
   CapOutput(e.output);
   s_.executions_->Put(e);
   s_.running_.erase({e.job_name, e.id});
-  s_.pending_runs_.erase(RunKey{e.job_name, e.group, e.node_name, e.attempt});
+  s_.pending_runs_.erase(run);
 
   if (e.success) {
     ++job->success_count;
@@ -291,7 +293,13 @@ ApplyResult Applier::operator()(const ExecutionFinished& cmd) {
     events.push_back(RunPending{e.job_name, e.group, e.node_name, e.attempt + 1, due});
   }
 
-  const std::string group_status = GroupStatus(e.job_name, e.group);
+  // The first finished execution of a newer trigger decides its status
+  // alone (the usual case: one target, one attempt), without a scan.
+  // status_group only grows and every finish raises it to its group, so no
+  // other finished execution of this group exists.
+  const std::string group_status = e.group > job->status_group
+                                       ? (e.success ? kStatusSuccess : kStatusFailed)
+                                       : GroupStatus(e.job_name, e.group);
   if (e.group >= job->status_group) {  // a late report of an older trigger keeps the newer status
     job->status = group_status;
     job->status_group = e.group;

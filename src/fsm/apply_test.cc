@@ -485,6 +485,51 @@ TEST_F(ApplyTest, Executions_RepeatedReportsAreAppliedOnce) {
   EXPECT_EQ(state_.daily_stats().at(absl::CivilDay(2026, 1, 1)).success, 1);
 }
 
+// A short run's start is often never recorded (dispatcher.h,
+// start_record_delay): its result settles the pending run directly.
+TEST_F(ApplyTest, Executions_AResultOfARunNeverRecordedStartedIsAppliedOnce) {
+  ASSERT_TRUE(Run(PutJob{MakeJob("a")}).status.ok());
+  const absl::Time t = T("2026-01-01T01:00:00Z");
+  const std::int64_t g = absl::ToUnixNanos(t);
+  ASSERT_TRUE(Run(RecordFire{"a", t, g, false, {"n1"}}, t).status.ok());
+  Execution e = MakeExecution("a", "n1", t, g);
+  e.id = RunExecutionId(g, 1, "n1");
+  const ExecutionFinished done{Finished(e, true, t + absl::Milliseconds(2))};
+  ApplyResult r = Run(done);
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(std::get<ExecutionFinishedEvent>(r.events[0]).group_status, kStatusSuccess);
+  EXPECT_TRUE(state_.pending_runs().empty());
+  EXPECT_EQ(state_.RunningCount("a"), 0u);
+  ASSERT_TRUE(store_.Get("a", e.id).has_value());
+  EXPECT_FALSE(store_.Get("a", e.id)->running());
+  ApplyResult dup = Run(done);  // the node's retried report
+  EXPECT_TRUE(dup.status.ok());
+  EXPECT_TRUE(dup.events.empty());
+  EXPECT_EQ(Get("a").success_count, 1);
+  EXPECT_EQ(Get("a").status, kStatusSuccess);
+}
+
+// The first result of a trigger sets its status alone; the later ones of the
+// same trigger see every result so far.
+TEST_F(ApplyTest, Executions_GroupStatusAfterAFailureThenASuccess) {
+  ASSERT_TRUE(Run(PutJob{MakeJob("a")}).status.ok());
+  const absl::Time t = T("2026-01-01T01:00:00Z");
+  ApplyResult r1 = Run(ExecutionFinished{Finished(MakeExecution("a", "n1", t, 5), false, t)});
+  EXPECT_EQ(std::get<ExecutionFinishedEvent>(r1.events[0]).group_status, kStatusFailed);
+  ApplyResult r2 = Run(ExecutionFinished{Finished(MakeExecution("a", "n2", t, 5), true, t)});
+  EXPECT_EQ(std::get<ExecutionFinishedEvent>(r2.events[0]).group_status, kStatusPartiallyFailed);
+  // A late success of an older trigger keeps the newer trigger's status.
+  ApplyResult r3 = Run(ExecutionFinished{Finished(MakeExecution("a", "n3", t, 4), true, t)});
+  EXPECT_EQ(std::get<ExecutionFinishedEvent>(r3.events[0]).group_status, kStatusSuccess);
+  EXPECT_EQ(Get("a").status, kStatusPartiallyFailed);
+  // A newer trigger's first result.
+  const absl::Time later = t + absl::Hours(1);
+  ApplyResult r4 =
+      Run(ExecutionFinished{Finished(MakeExecution("a", "n1", later, 6), true, later)});
+  EXPECT_EQ(std::get<ExecutionFinishedEvent>(r4.events[0]).group_status, kStatusSuccess);
+  EXPECT_EQ(Get("a").status, kStatusSuccess);
+}
+
 TEST_F(ApplyTest, Executions_ForADeletedJobAreRefused) {
   ApplyResult r = Run(ExecutionFinished{Finished(
       MakeExecution("gone", "n1", T("2026-01-01T01:00:00Z"), 1), true, T("2026-01-01T01:00:01Z"))});

@@ -1,5 +1,7 @@
 #include "node/api_backend.h"
 
+#include <cstdint>
+
 #include "absl/time/clock.h"
 #include "node/version.h"
 #include "raft/types.h"
@@ -57,7 +59,15 @@ Status ServerApiBackend::CancelExecution(const std::string& job, const std::stri
                                          absl::Time deadline) {
   const std::string node = v_.state->Read([&](const fsm::State& s) -> std::string {
     auto it = s.running().find({job, id});
-    return it == s.running().end() ? "" : it->second.node_name;
+    if (it != s.running().end()) return it->second.node_name;
+    // A run sent to its node whose start is not recorded yet
+    // (DispatcherOptions::start_record_delay): its id names its node.
+    for (auto p = s.pending_runs().lower_bound(fsm::RunKey{job, INT64_MIN, "", 0});
+         p != s.pending_runs().end() && p->first.job_name == job; ++p) {
+      const fsm::RunKey& k = p->first;
+      if (fsm::RunExecutionId(k.group, k.attempt, k.node_name) == id) return k.node_name;
+    }
+    return "";
   });
   if (node.empty()) {
     return Status::NotFound("execution \"" + id + "\" of job \"" + job + "\" is not running");

@@ -118,6 +118,7 @@ Result<std::unique_ptr<ServerNode>> ServerNode::Open(ServerNodeOptions options,
   so.dispatcher.lease = absl::FromChrono(o.execution_lease);
   so.dispatcher.dispatch_timeout = absl::FromChrono(o.dispatch_timeout);
   so.dispatcher.arm_ahead = absl::FromChrono(o.arm_ahead);
+  so.dispatcher.start_record_delay = absl::FromChrono(o.start_record_delay);
   so.scheduler.lead = absl::FromChrono(o.fire_lead);
   s->scheduling_ = std::make_unique<Scheduling>(std::move(so), s->state_.get(), s->proposer_.get(),
                                                 s->member_view_.get(), &SystemClock::Get());

@@ -112,6 +112,10 @@ struct ServerNodeOptions {
   // at the instant.
   std::chrono::milliseconds fire_lead{500};
   std::chrono::milliseconds arm_ahead{1000};
+  // A started run is recorded as running this long after its node said
+  // `started`, unless its result is committed first (docs/semantics.md
+  // §4.1b, "Recording a start"). 0: at once.
+  std::chrono::milliseconds start_record_delay{1000};
   // The executors job writes are checked against (admission/): the agent's
   // registry, so a server accepts what its own agent side can run. Must
   // outlive the server node; nullptr = no executor config checks.

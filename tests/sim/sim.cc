@@ -36,6 +36,7 @@ namespace {
 // before their instant, and runs due this soon are sent armed.
 constexpr absl::Duration kFireLead = absl::Milliseconds(200);
 constexpr absl::Duration kArmAhead = absl::Milliseconds(500);
+constexpr absl::Duration kStartRecordDelay = absl::Seconds(1);  // ServerNodeOptions
 
 // The dispatcher's Proposer on one simulated server.
 class SimProposer final : public dispatcher::Proposer {
@@ -254,6 +255,9 @@ void Cluster::StartProcess(Server& s) {
   o.seed = rng_();
   o.threaded = false;
   o.arm_ahead = kArmAhead;
+  // Odd seeds record starts at once, even ones after the production delay
+  // (most short runs then never have a running record).
+  o.start_record_delay = options_.seed % 2 == 0 ? kStartRecordDelay : absl::ZeroDuration();
   const int id = s.id;
   s.dispatcher = std::make_unique<dispatcher::Dispatcher>(
       o, s.state.get(), s.proposer.get(), s.members.get(), &clock_,

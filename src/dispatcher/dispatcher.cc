@@ -212,13 +212,15 @@ void Dispatcher::Turn() {
   if (rescan) ScanState();
   for (Message& m : batch) Handle(m);
   const absl::Time t = clock_->Now();
-  std::size_t fired = 0;
+  std::vector<Timer> due;
   while (!timers_.empty() && timers_.top().at <= t) {
-    Timer timer = timers_.top();
+    due.push_back(timers_.top());
     timers_.pop();
-    FireTimer(timer);
-    ++fired;
   }
+  ReadRuns(due);  // one read of the state for every run they concern
+  for (const Timer& timer : due) FireTimer(timer);
+  run_views_.clear();
+  const std::size_t fired = due.size();
   calls_->Flush();                   // the runs this turn queued, a few messages per agent
   if (batch.size() + fired >= 16) {  // a burst: how long one turn takes
     Log()->debug("dispatcher: turn of {} message(s) and {} timer(s) took {}", batch.size(), fired,
@@ -383,29 +385,52 @@ std::optional<std::string> Dispatcher::RpcAddrOf(const std::string& node) {
   return it->second;
 }
 
+Dispatcher::RunView Dispatcher::ViewRun(const fsm::State& s, const fsm::RunKey& key) {
+  RunView v;
+  auto p = s.pending_runs().find(key);
+  if (p == s.pending_runs().end()) return v;
+  v.run = p->second;
+  v.job = s.ShareJob(key.job_name);
+  if (v.job && v.job->concurrency == "replace") {
+    for (auto r = s.running().lower_bound({key.job_name, ""});
+         r != s.running().end() && r->first.first == key.job_name; ++r) {
+      if (r->second.group != key.group) {
+        v.replacing = true;
+        break;
+      }
+    }
+  }
+  return v;
+}
+
+void Dispatcher::ReadRuns(const std::vector<Timer>& due) {
+  std::size_t runs = 0;
+  for (const Timer& t : due)
+    runs += t.kind == TimerKind::kDispatch || t.kind == TimerKind::kConfirm;
+  if (runs == 0) return;
+  state_->Read([&](const fsm::State& s) {
+    for (const Timer& t : due) {
+      if (t.kind != TimerKind::kDispatch && t.kind != TimerKind::kConfirm) continue;
+      auto [it, inserted] = run_views_.try_emplace(t.run);
+      if (inserted) it->second = ViewRun(s, t.run);
+    }
+  });
+}
+
+Dispatcher::RunView Dispatcher::ViewOf(const fsm::RunKey& key) {
+  if (auto it = run_views_.find(key); it != run_views_.end()) return it->second;
+  return state_->Read([&](const fsm::State& s) { return ViewRun(s, key); });
+}
+
 void Dispatcher::TryDispatch(const fsm::RunKey& key) {
   if (!Leads()) return;
   auto it = dispatches_.find(key);
   if (it != dispatches_.end() && (it->second.stream != 0 || it->second.started)) return;
   // The run must still be pending (not started, finished or deleted since).
-  std::optional<fsm::PendingRun> run;
-  std::shared_ptr<const fsm::Job> job;
-  bool replacing = false;  // `replace`: an older execution is still running
-  state_->Read([&](const fsm::State& s) {
-    auto p = s.pending_runs().find(key);
-    if (p == s.pending_runs().end()) return;
-    run = p->second;
-    job = s.ShareJob(key.job_name);
-    if (job && job->concurrency == "replace") {
-      for (auto r = s.running().lower_bound({key.job_name, ""});
-           r != s.running().end() && r->first.first == key.job_name; ++r) {
-        if (r->second.group != key.group) {
-          replacing = true;
-          break;
-        }
-      }
-    }
-  });
+  const RunView view = ViewOf(key);
+  const std::optional<fsm::PendingRun>& run = view.run;
+  const std::shared_ptr<const fsm::Job>& job = view.job;
+  const bool replacing = view.replacing;
   if (!run || !job) {
     if (it != dispatches_.end()) dispatches_.erase(it);
     return;
@@ -435,7 +460,7 @@ void Dispatcher::TryDispatch(const fsm::RunKey& key) {
     return;
   }
   ckron::v1::RunRequest request;
-  request.mutable_job()->ParseFromString(fsm::EncodeJob(*job));
+  fsm::EncodeJobTo(*job, request.mutable_job());
   request.set_execution_id(fsm::RunExecutionId(key.group, key.attempt, key.node_name));
   request.set_group(key.group);
   request.set_attempt(key.attempt);
@@ -512,8 +537,7 @@ void Dispatcher::ProposeStarted(const fsm::RunKey& key, absl::Time started_at) {
 // whose node died would stay pending without a lease, and nothing would
 // ever finish it (a `forbid` job stuck for good; found by tests/sim).
 void Dispatcher::ConfirmStarted(const fsm::RunKey& key) {
-  const bool pending =
-      state_->Read([&](const fsm::State& s) { return s.pending_runs().contains(key); });
+  const bool pending = ViewOf(key).run.has_value();
   auto it = dispatches_.find(key);
   if (!pending) {  // started and recorded, or finished
     if (it != dispatches_.end() && it->second.stream == 0) dispatches_.erase(it);

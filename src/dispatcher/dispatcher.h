@@ -283,6 +283,18 @@ class Dispatcher final : public scheduler::FireSink, private RunObserver {
   void FireTimer(const Timer& t);
   void DrainSettledChildFires();  // loop thread
   void ScanState();               // loop thread: every pending run, lease and child fire
+  // What the state says of a run: pending (with its job), and for a
+  // `replace` job whether an older execution still runs.
+  struct RunView {
+    std::optional<fsm::PendingRun> run;  // nullopt: not pending
+    std::shared_ptr<const fsm::Job> job;
+    bool replacing = false;
+  };
+  static RunView ViewRun(const fsm::State& s, const fsm::RunKey& key);
+  // Reads the runs of a turn's due timers in one read of the state.
+  void ReadRuns(const std::vector<Timer>& due);
+  // The run as this turn read it, or as the state has it now.
+  RunView ViewOf(const fsm::RunKey& key);
   void TryDispatch(const fsm::RunKey& key);
   void AttemptFailed(const fsm::RunKey& key, const std::string& reason);
   void FailRun(const fsm::RunKey& key, const std::string& reason);
@@ -338,6 +350,7 @@ class Dispatcher final : public scheduler::FireSink, private RunObserver {
   std::map<fsm::RunKey, Dispatch> dispatches_;
   std::set<std::pair<std::string, std::int64_t>> child_fires_;  // proposed, not settled
   std::optional<std::map<std::string, std::string>> addrs_;     // node -> rpc_addr, per wakeup
+  std::map<fsm::RunKey, RunView> run_views_;                    // ReadRuns, per turn
 };
 
 }  // namespace ckron::dispatcher

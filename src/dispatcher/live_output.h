@@ -8,7 +8,7 @@
 #define CKRON_DISPATCHER_LIVE_OUTPUT_H_
 
 #include <cstddef>
-#include <deque>
+#include <list>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -38,7 +38,9 @@ class LiveOutput {
 
  private:
   struct Buffer {
-    std::deque<std::string> chunks;
+    // A list, not a deque: a buffer is opened for every run and most never
+    // get a chunk, and libstdc++'s deque allocates when constructed.
+    std::list<std::string> chunks;
     std::size_t bytes = 0;  // Invariant: sum of chunks' sizes <= max_bytes_
   };
   const std::size_t max_bytes_;

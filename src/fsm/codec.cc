@@ -287,6 +287,11 @@ std::string EncodeJob(const Job& job) {
   return p.SerializeAsString();
 }
 
+void EncodeJobTo(const Job& job, pb::Job* out) {
+  out->Clear();
+  ToProto(job, out);
+}
+
 Result<Job> DecodeJob(std::string_view bytes) {
   pb::Job p;
   if (!p.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {

@@ -23,6 +23,10 @@
 #include "fsm/commands.h"
 #include "fsm/state.h"
 
+namespace ckron::v1::fsm {
+class Job;  // proto/ckron/v1/fsm.proto
+}  // namespace ckron::v1::fsm
+
 namespace ckron::fsm {
 
 std::string EncodeEntry(const Entry& entry);
@@ -45,6 +49,9 @@ Result<Execution> DecodeExecution(std::string_view bytes);
 
 // Jobs as the log and the Cluster RPCs carry them (fsm.proto Job).
 std::string EncodeJob(const Job& job);
+// The same into a message the caller holds (run.proto's RunRequest.job),
+// without bytes in between.
+void EncodeJobTo(const Job& job, ckron::v1::fsm::Job* out);
 // kInvalidArgument for bytes that are not a job.
 Result<Job> DecodeJob(std::string_view bytes);
 

@@ -110,6 +110,16 @@ struct SkipFire {
 using Command = std::variant<PutJob, DeleteJob, SetJobDisabled, DeleteExecutions, RecordFire,
                              ExecutionStarted, ExecutionFinished, RenewLeases, SetPaused, SkipFire>;
 
+// Whether a proposer of `command` reads the job in its outcome (the API's
+// job writes answer with the job). Fires and executions are proposed by
+// the dispatcher and the result service, which read only the status: their
+// outcomes leave the job out (encoding it per run cost the leader ~4 %).
+inline bool OutcomeCarriesJob(const Command& command) {
+  return std::holds_alternative<PutJob>(command) || std::holds_alternative<DeleteJob>(command) ||
+         std::holds_alternative<SetJobDisabled>(command) ||
+         std::holds_alternative<DeleteExecutions>(command);
+}
+
 // One log entry's worth of state-machine input.
 struct Entry {
   absl::Time now = absl::UnixEpoch();  // the leader's clock when proposing

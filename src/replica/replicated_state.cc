@@ -60,8 +60,10 @@ std::string ReplicatedState::Apply(const raft::ApplyContext& context, std::strin
     for (EventSink* sink : sinks_) sink->OnEvents(context.index, entry_events_);
     entry_events_.clear();
   }
-  // Encoding copies the whole job: only for a proposer waiting here.
+  // Encoding copies the whole job: only for a proposer waiting here, and
+  // one that reads it.
   if (!context.result_wanted) return {};
+  if (!fsm::OutcomeCarriesJob(entry->command)) result.job.reset();
   return fsm::EncodeOutcome(result);
 }
 

@@ -62,9 +62,15 @@ TEST(ReplicatedState, AppliesEncodedCommandsAndReportsOutcomes) {
       fsm::DecodeOutcome(rs.Apply(Ctx(2), EncodeCommand(At(1), fsm::DeleteJob{"nope"})));
   EXPECT_EQ(refused.status.code(), StatusCode::kNotFound);
   EXPECT_EQ(rs.applied(), LogIndex(2));
+  // A fire's proposer reads only the status: no job in its outcome.
+  fsm::Outcome fired = fsm::DecodeOutcome(
+      rs.Apply(Ctx(3), EncodeCommand(At(2), fsm::RecordFire{"a", At(2), 1, false, {"n1"}})));
+  ASSERT_TRUE(fired.status.ok());
+  EXPECT_EQ(fired.job, nullptr);
   EXPECT_EQ(rs.Read([](const fsm::State& s) { return s.jobs().size(); }), 1u);
-  ASSERT_EQ(sink.seen.size(), 1u);  // refused commands produce no events
+  ASSERT_EQ(sink.seen.size(), 3u);  // refused commands produce no events; a fire two
   EXPECT_EQ(sink.seen[0].first, 1u);
+  EXPECT_EQ(sink.seen[1].first, 3u);
 }
 
 TEST(ReplicatedState, SinksHearAnEntrysEventsOnceAfterItsLastCommand) {

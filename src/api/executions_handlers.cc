@@ -113,12 +113,22 @@ Response CancelExecution(Backend* backend, const ApiOptions& options, Request& r
   const JobView job = ViewJob(backend, name);
   if (!job.exists) return TextError(404, "job \"" + name + "\" not found");
   auto e = job.store->Get(name, id);
-  if (!e) return TextError(404, "execution \"" + id + "\" of job \"" + name + "\" not found");
-  if (!e->running()) {
+  if (e && !e->running()) {
     return TextError(409, "execution \"" + id + "\" of job \"" + name + "\" already finished");
   }
+  // Not stored: a run sent to its node whose start is not recorded yet
+  // (docs/semantics.md §4.1b) can still be cancelled; the backend finds
+  // its node from the pending run.
   if (Status s = backend->CancelExecution(name, id, WriteDeadline(options)); !s.ok()) {
+    if (!e && s.code() == StatusCode::kNotFound) {
+      return TextError(404, "execution \"" + id + "\" of job \"" + name + "\" not found");
+    }
     return ErrorResponse(s);
+  }
+  if (!e) {  // all that is known of it yet
+    e.emplace();
+    e->job_name = name;
+    e->id = id;
   }
   return JsonResponse(req, 202, ExecutionToJson(*e, absl::UTCTimeZone()));
 }

@@ -74,6 +74,16 @@ std::uint32_t EnvCount(const char* name) {
   return end != v && *end == '\0' && n <= 0xffffffffUL ? static_cast<std::uint32_t>(n) : 0;
 }
 
+// CKRON_TEST_START_RECORD_DELAY_MS (docs/operations.md, test hooks): the
+// server's start_record_delay, so a test can hold a run unrecorded.
+std::chrono::milliseconds StartRecordDelay() {
+  const char* v = std::getenv("CKRON_TEST_START_RECORD_DELAY_MS");
+  char* end = nullptr;
+  const unsigned long n = v == nullptr ? 0 : std::strtoul(v, &end, 10);
+  if (v == nullptr || end == v || *end != '\0') return ServerNodeOptions{}.start_record_delay;
+  return std::chrono::milliseconds(n);
+}
+
 std::chrono::milliseconds Millis(absl::Duration d) {
   return std::chrono::milliseconds(absl::ToInt64Milliseconds(d));
 }
@@ -177,6 +187,7 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
                           .bootstrap_expect = running.bootstrap_expect,
                           .bootstrap = running.bootstrap,
                           .reconcile_interval = Millis(running.reconcile_interval),
+                          .start_record_delay = StartRecordDelay(),
                           .executors = agent->executors_.get(),
                           .snapshot_threshold = EnvCount("CKRON_TEST_RAFT_SNAPSHOT_THRESHOLD"),
                           .snapshot_trailing = EnvCount("CKRON_TEST_RAFT_SNAPSHOT_TRAILING"),

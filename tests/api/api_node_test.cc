@@ -5,9 +5,13 @@
 // that still answers.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "api_harness.h"
 #include "nlohmann/json.hpp"
 #include "shared_cluster_test.h"
@@ -239,6 +243,44 @@ TEST_F(ApiNodeTest, ForbidBusyAndCancel) {
   EXPECT_EQ(
       Post("/v1/jobs/sleeper/executions/" + busy[0]["id"].get<std::string>() + "/cancel").status,
       202);
+}
+
+// A run sent to its node can be cancelled before its start is recorded
+// (docs/semantics.md §4.1b): the cancel finds the node from the pending run.
+// The server here waits an hour before recording a start, so nothing but
+// the pending run names the node.
+TEST(ApiCancelUnrecorded, ARunWhoseStartIsNotRecordedYetIsCancelled) {
+  ::setenv("CKRON_TEST_START_RECORD_DELAY_MS", "3600000", 1);
+  ApiCluster cluster(1);
+  const Status started = cluster.Start();
+  ::unsetenv("CKRON_TEST_START_RECORD_DELAY_MS");
+  ASSERT_TRUE(started.ok()) << started.ToString() << cluster.Describe();
+  const std::string addr = cluster.http(0);
+  // One fire at a whole second a few seconds ahead: its execution id is
+  // "<instant in ns>-<node>" (semantics §4.1).
+  const absl::Time at = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()) + 3);
+  const json job = {
+      {"name", "held"},
+      {"schedule", "@at " + absl::FormatTime(absl::RFC3339_sec, at, absl::UTCTimeZone())},
+      {"executor", "shell"},
+      {"executor_config", {{"command", "sleep 60"}, {"shell", "true"}}}};
+  HttpReply r = Http(addr, "POST", "/v1/jobs", job.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string id = std::to_string(absl::ToUnixNanos(at)) + "-" + cluster.name(0);
+  // Refused until the fire is recorded and sent to the node.
+  ASSERT_TRUE(Eventually([&] {
+    r = Http(addr, "POST", "/v1/jobs/held/executions/" + id + "/cancel");
+    return r.status == 202;
+  })) << r.status
+      << " " << r.body;
+  json list;
+  ASSERT_TRUE(Eventually([&] {
+    list = json::parse(Http(addr, "GET", "/v1/jobs/held/executions").body);
+    return list.size() == 1 && list[0]["finished_at"] != "0001-01-01T00:00:00Z";
+  })) << list.dump();
+  EXPECT_EQ(list[0]["id"], id);
+  EXPECT_EQ(list[0]["success"], false);
+  EXPECT_EQ(Http(addr, "GET", "/v1/busy").body, "[]");
 }
 
 TEST_F(ApiNodeTest, PauseBlocksSubmissions) {

@@ -612,30 +612,6 @@ TEST_F(ApplyTest, SharedJobsAreNotChangedByLaterApplies) {
   EXPECT_EQ(before->name, "a");
 }
 
-// --- NextFire ---------------------------------------------------------------
-
-TEST(NextFire, HonoursStartAndExpiry) {
-  Job j = MakeJob("a", "0 0 * * * *");
-  j.starts_at = T("2026-01-02T10:30:00Z");
-  EXPECT_EQ(NextFire(j, T("2026-01-01T00:00:00Z")), T("2026-01-02T11:00:00Z"));
-  j.starts_at = T("2026-01-02T11:00:00Z");  // a fire exactly at the start counts
-  EXPECT_EQ(NextFire(j, T("2026-01-01T00:00:00Z")), T("2026-01-02T11:00:00Z"));
-  j.expires_at = T("2026-01-02T10:59:59Z");
-  EXPECT_EQ(NextFire(j, T("2026-01-01T00:00:00Z")), std::nullopt);
-}
-
-TEST(NextFire, UsesTheJobZoneAndUtcByDefault) {
-  Job j = MakeJob("a", "@daily");
-  EXPECT_EQ(NextFire(j, T("2026-01-01T12:00:00Z")), T("2026-01-02T00:00:00Z"));
-  j.timezone = "Asia/Kolkata";
-  EXPECT_EQ(NextFire(j, T("2026-01-01T12:00:00Z")), T("2026-01-02T00:00:00+05:30"));
-}
-
-TEST(NextFire, ChildJobsWithoutScheduleNeverFireOnTheirOwn) {
-  Job j = MakeJob("a", "");
-  EXPECT_EQ(NextFire(j, T("2026-01-01T12:00:00Z")), std::nullopt);
-}
-
 // --- Determinism --------------------------------------------------------------
 
 // Applying the same random log to two fresh states gives identical states.
@@ -709,19 +685,6 @@ TEST(Determinism, SameLogSameState) {
     EXPECT_EQ(e1, e2);
   }
   EXPECT_FALSE(s1.jobs().empty());
-}
-
-}  // namespace
-}  // namespace ckron::fsm
-
-namespace ckron::fsm {
-namespace {
-
-TEST(RunExecutionId, DeterministicPerRunAndDistinctAcrossAttemptsAndNodes) {
-  EXPECT_EQ(RunExecutionId(1700000000000000000, 1, "n1"), "1700000000000000000-n1");
-  EXPECT_EQ(RunExecutionId(1700000000000000000, 3, "n1"), "1700000000000000002-n1");
-  EXPECT_NE(RunExecutionId(5, 1, "n1"), RunExecutionId(5, 1, "n2"));
-  EXPECT_EQ(RunExecutionId(5, 2, "n1"), RunExecutionId(5, 2, "n1"));
 }
 
 }  // namespace

@@ -26,6 +26,11 @@ find_package(CURL REQUIRED)                   # libcurl4-openssl-dev: the http e
 # regexp syntax without catastrophic backtracking. Named through pkg-config so
 # it does not depend on gRPC's Findre2 module.
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+# jemalloc (libjemalloc-dev): the ckron binary's allocator. glibc's malloc
+# spent 15-25 % of a leader's CPU under the REST write load, much of it
+# consolidating and searching its bins (docs/benchmarks.md "REST API").
+# Not with sanitizers, which bring their own allocator.
+pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
 
 if(CKRON_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)         # libgtest-dev, libgmock-dev

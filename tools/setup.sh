@@ -25,6 +25,7 @@ build=(
   libre2-dev                      # http executor expectBody (Go regexp syntax)
   prometheus-cpp-dev              # metrics registry and Prometheus text format
   librocksdb-dev                  # embedded store for replicated data
+  libjemalloc-dev                 # the ckron binary's allocator
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # Real peers and tools the tests start.

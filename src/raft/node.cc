@@ -357,6 +357,7 @@ Status Node::Impl::OpenInstance(const std::optional<std::vector<Server>>& bootst
   // Compression would pack every snapshot buffer into one (uv_snapshot.c
   // makeFileCompressed); we keep the chunks apart.
   raft_uv_set_snapshot_compression(&in.io, false);
+  raft_uv_set_segment_size(&in.io, options_.segment_size);
   raft_uv_set_connect_retry_delay(&in.io,
                                   static_cast<unsigned>(options_.connect_retry_delay.count()));
 

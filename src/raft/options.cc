@@ -71,6 +71,11 @@ Status Validate(const Options& o) {
       o.max_queued_proposals == 0 || o.max_command_bytes == 0) {
     return Status::InvalidArgument("raft: batch and queue bounds must be > 0");
   }
+  if (o.segment_size < (std::size_t{8} << 20) || o.segment_size % 4096 != 0) {
+    return Status::InvalidArgument(
+        "raft: segment_size must be a multiple of 4096 and at least 8 MiB, got " +
+        std::to_string(o.segment_size));
+  }
   if (o.snapshot_buffer_bytes < 4096) {
     return Status::InvalidArgument("raft: snapshot_buffer_bytes must be >= 4096");
   }

@@ -43,6 +43,13 @@ TEST(Options, RejectsBadFields) {
   o = Valid();
   o.data_dir.clear();
   EXPECT_FALSE(Validate(o).ok());
+  o = Valid();
+  o.segment_size = std::size_t{4} << 20;  // below libraft's default
+  EXPECT_EQ(Validate(o).code(), StatusCode::kInvalidArgument);
+  o.segment_size = (std::size_t{64} << 20) + 1;  // not whole blocks
+  EXPECT_EQ(Validate(o).code(), StatusCode::kInvalidArgument);
+  o.segment_size = std::size_t{8} << 20;
+  EXPECT_TRUE(Validate(o).ok());
 }
 
 TEST(Options, AddressValidation) {

@@ -1,9 +1,12 @@
 #include "raft/fsm_adapter.h"
 
+#include <thread>
 #include <utility>
 
 #include "common/check.h"
 #include "common/log.h"
+#include "common/thread_name.h"
+#include "common/thread_priority.h"
 #include "raft/snapshot_codec.h"
 
 namespace ckron::raft::internal {
@@ -75,9 +78,20 @@ int FsmAdapter::SnapshotAsync(struct raft_fsm* fsm, struct raft_buffer* bufs[], 
   CKRON_CHECK(source != nullptr);
   SnapshotEncoder encoder(self->snapshot_buffer_bytes_, self->snapshot_index_, self->snapshot_term_,
                           &raft_malloc, &raft_free);
-  Status st = source->WriteTo(encoder);
-  source.reset();  // release the captured state as soon as possible
-  if (st.ok()) st = encoder.Finish();
+  // Serializing the whole state is the largest background job a server
+  // has (a few hundred ms of CPU for a few hundred thousand jobs), and
+  // every server starts it at about the same index. It runs on a thread of
+  // its own at the lowest priority, so the raft loop, the API and dispatch
+  // keep the cores (docs/architecture.md "Threads"); this worker waits.
+  Status st;
+  std::thread background([&] {
+    SetThreadName("raft-snapshot");
+    LowerThreadPriority();
+    st = source->WriteTo(encoder);
+    source.reset();  // release the captured state as soon as possible
+    if (st.ok()) st = encoder.Finish();
+  });
+  background.join();
   if (!st.ok()) {
     logging::Get("raft")->warn("snapshot at index {} failed: {}", self->snapshot_index_.value(),
                                st.ToString());

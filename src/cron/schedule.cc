@@ -3,6 +3,7 @@
 
 #include <array>
 #include <string>
+#include <unordered_map>
 
 #include "common/go_duration.h"
 #include "cron/civil_search.h"
@@ -308,8 +309,64 @@ class Parser {
   }
 };
 
+namespace {
+
+// The calendar schedules parsed most recently on this thread. The leader
+// parses a job's schedule when the API admits it, when its state machine
+// applies it and when its scheduler queues it; most jobs share a few specs,
+// and a parse (splitting, field parsing, a zone lookup) cost more than the
+// rest of those steps together. Only kinds whose result depends on nothing
+// but the key are kept (not @every, @at, @after: their anchors and times
+// are per job); a spec with `~` is keyed by the job's name too.
+class ParseCache {
+ public:
+  static ParseCache& ForThisThread() {
+    thread_local ParseCache cache;
+    return cache;
+  }
+
+  const Schedule* Find(const std::string& key) const {
+    auto it = map_.find(key);
+    return it == map_.end() ? nullptr : &it->second;
+  }
+
+  void Add(std::string key, const Schedule& schedule) {
+    if (map_.size() >= kMaxEntries) map_.clear();  // bounded, and simple
+    map_.emplace(std::move(key), schedule);
+  }
+
+ private:
+  static constexpr std::size_t kMaxEntries = 1024;
+  std::unordered_map<std::string, Schedule> map_;
+};
+
+std::string CacheKey(std::string_view spec, const ParseOptions& options) {
+  std::string key;
+  const std::string& zone = options.default_zone.name();
+  const bool named = spec.find('~') != std::string_view::npos;
+  key.reserve(spec.size() + options.timezone.size() + zone.size() + 3 +
+              (named ? options.job_name.size() : 0));
+  key.append(spec);
+  key += '\0';
+  key += options.timezone;
+  key += '\0';
+  key += zone;
+  key += '\0';
+  if (named) key += options.job_name;
+  return key;
+}
+
+}  // namespace
+
 Result<Schedule> Schedule::Parse(std::string_view spec, const ParseOptions& options) {
-  return Parser::Parse(spec, options);
+  ParseCache& cache = ParseCache::ForThisThread();
+  std::string key = CacheKey(spec, options);
+  if (const Schedule* hit = cache.Find(key)) return *hit;
+  Result<Schedule> parsed = Parser::Parse(spec, options);
+  if (parsed.ok() && (parsed->kind() == Kind::kCron || parsed->kind() == Kind::kManually)) {
+    cache.Add(std::move(key), *parsed);
+  }
+  return parsed;
 }
 
 }  // namespace ckron::cron

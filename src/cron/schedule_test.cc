@@ -185,6 +185,26 @@ TEST(NameHash, MatchesDkronFormula) {
   EXPECT_EQ(s.expanded(), "0 0 18 * * *");
 }
 
+// A parse is remembered per thread (schedule.cc ParseCache): a repeated
+// spec must still honour every option that changes its meaning.
+TEST(ParseCache, RepeatedSpecsKeepTheirOptions) {
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ(Must("0 0 ~ * * *", {.job_name = "test_job"}).expanded(), "0 0 18 * * *");
+    EXPECT_EQ(Must("0 0 ~ * * *", {.job_name = "a"}).expanded(), "0 0 1 * * *");  // 97 % 24
+    EXPECT_EQ(Must("0 0 12 * * *", {.timezone = "Europe/Berlin"}).zone().name(), "Europe/Berlin");
+    EXPECT_EQ(Must("0 0 12 * * *").zone().name(), "UTC");
+    EXPECT_EQ(Must("0 0 12 * * *", {.default_zone = Zone("Asia/Tokyo")}).zone().name(),
+              "Asia/Tokyo");
+    // @every keeps each job's anchor.
+    const absl::Time a = At("2026-01-01T00:00:03Z");
+    const absl::Time b = At("2026-01-01T00:00:07Z");
+    EXPECT_EQ(Must("@every 10s", {.every_anchor = a}).Next(a), a + absl::Seconds(10));
+    EXPECT_EQ(Must("@every 10s", {.every_anchor = b}).Next(b), b + absl::Seconds(10));
+    // Errors are errors every time.
+    EXPECT_FALSE(Schedule::Parse("61 * * * * *").ok());
+  }
+}
+
 // --- DST: docs/semantics.md §2.2 ------------------------------------------
 
 TEST(Dst, FixedTimeInSpringForwardGapFiresAtFirstInstantAfterIt) {

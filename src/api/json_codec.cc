@@ -162,7 +162,46 @@ Json MapOrNull(const fsm::StringMap& m) {
 
 std::string FormatGoTime(absl::Time t, const absl::TimeZone& zone) {
   const absl::TimeZone::CivilInfo ci = zone.At(t);
-  std::string out = absl::FormatTime("%Y-%m-%dT%H:%M:%E*S", t, zone);
+  const std::int64_t year = ci.cs.year();
+  std::string out;
+  if (year < 1000 || year > 9999 || t == absl::InfiniteFuture() || t == absl::InfinitePast()) {
+    out = absl::FormatTime("%Y-%m-%dT%H:%M:%E*S", t, zone);
+  } else {
+    // The same text as FormatTime's "%Y-%m-%dT%H:%M:%E*S", written directly:
+    // every job answer carries a few times, and FormatTime (which parses its
+    // format each call) was a visible part of an upsert's cost.
+    char buf[32];
+    std::size_t n = 0;
+    const auto digits = [&](std::int64_t v, int width) {
+      for (int i = width - 1; i >= 0; --i) {
+        buf[n + static_cast<std::size_t>(i)] = static_cast<char>('0' + v % 10);
+        v /= 10;
+      }
+      n += static_cast<std::size_t>(width);
+    };
+    digits(year, 4);
+    buf[n++] = '-';
+    digits(ci.cs.month(), 2);
+    buf[n++] = '-';
+    digits(ci.cs.day(), 2);
+    buf[n++] = 'T';
+    digits(ci.cs.hour(), 2);
+    buf[n++] = ':';
+    digits(ci.cs.minute(), 2);
+    buf[n++] = ':';
+    digits(ci.cs.second(), 2);
+    std::int64_t ns = absl::ToInt64Nanoseconds(ci.subsecond);
+    if (ns > 0) {
+      int width = 9;
+      while (ns % 10 == 0) {
+        ns /= 10;
+        --width;
+      }
+      buf[n++] = '.';
+      digits(ns, width);
+    }
+    out.assign(buf, n);
+  }
   if (ci.offset == 0) return out + "Z";
   const int off = ci.offset < 0 ? -ci.offset : ci.offset;
   char buf[32];

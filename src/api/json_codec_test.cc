@@ -48,6 +48,41 @@ TEST(FormatTime, GoStyle) {
   EXPECT_EQ(FormatGoTime(absl::FromUnixSeconds(0), berlin), "1970-01-01T01:00:00+01:00");
 }
 
+TEST(FormatTime, WritesWhatFormatTimeWrites) {
+  absl::TimeZone berlin;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Berlin", &berlin));
+  std::uint64_t x = 88172645463325252ULL;  // xorshift: reproducible
+  const auto next = [&x] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  for (int i = 0; i < 20000; ++i) {
+    // Years 1..9999 (FormatTime writes years before 1000 unpadded), with a
+    // sub-second part of 0 to 9 digits.
+    const std::int64_t secs =
+        static_cast<std::int64_t>(next() % 315'500'000'000ULL) - 62'100'000'000LL;
+    std::int64_t ns = static_cast<std::int64_t>(next() % 1'000'000'000ULL);
+    for (int cut = static_cast<int>(next() % 10); cut > 0; --cut) ns -= ns % 10, ns /= 10;
+    while (ns > 0 && ns < 100'000'000 && next() % 2) ns *= 10;
+    const absl::Time t = absl::FromUnixSeconds(secs) + absl::Nanoseconds(ns % 1'000'000'000);
+    for (const absl::TimeZone& zone : {absl::UTCTimeZone(), berlin}) {
+      const std::string got = FormatGoTime(t, zone);
+      const std::string want = absl::FormatTime("%Y-%m-%dT%H:%M:%E*S", t, zone);
+      ASSERT_EQ(got.substr(0, want.size()), want) << absl::FormatTime(t);
+    }
+  }
+  EXPECT_EQ(FormatGoTime(absl::FromUnixNanos(1'000'000'001)), "1970-01-01T00:00:01.000000001Z");
+  EXPECT_EQ(FormatGoTime(
+                absl::FromCivil(absl::CivilSecond(9999, 12, 31, 23, 59, 59), absl::UTCTimeZone())),
+            "9999-12-31T23:59:59Z");
+  // Outside four-digit years: FormatTime's own text.
+  EXPECT_EQ(
+      FormatGoTime(absl::FromCivil(absl::CivilSecond(10000, 1, 1, 0, 0, 0), absl::UTCTimeZone())),
+      "10000-01-01T00:00:00Z");
+}
+
 TEST(ParseTime, Rfc3339AndDatetimeLocal) {
   EXPECT_EQ(*ParseJobTime("2026-01-02T03:04:05Z"), absl::FromUnixSeconds(1'767'323'045));
   EXPECT_EQ(*ParseJobTime("2026-01-02T04:04:05+01:00"), absl::FromUnixSeconds(1'767'323'045));

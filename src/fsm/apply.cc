@@ -16,18 +16,25 @@ class Applier {
  public:
   Applier(State& state, absl::Time now) : s_(state), now_(now) {}
 
-  ApplyResult operator()(const PutJob& cmd);
+  // The rvalue overloads take the command's job or execution instead of
+  // copying it (Apply(State&, Entry&&)).
+  ApplyResult operator()(const PutJob& cmd) { return Put(cmd.job); }
+  ApplyResult operator()(PutJob&& cmd) { return Put(std::move(cmd.job)); }
   ApplyResult operator()(const DeleteJob& cmd);
   ApplyResult operator()(const SetJobDisabled& cmd);
   ApplyResult operator()(const DeleteExecutions& cmd);
   ApplyResult operator()(const RecordFire& cmd);
   ApplyResult operator()(const ExecutionStarted& cmd);
-  ApplyResult operator()(const ExecutionFinished& cmd);
+  ApplyResult operator()(const ExecutionFinished& cmd) { return Finish(cmd.execution); }
+  ApplyResult operator()(ExecutionFinished&& cmd) { return Finish(std::move(cmd.execution)); }
   ApplyResult operator()(const RenewLeases& cmd);
   ApplyResult operator()(const SetPaused& cmd);
   ApplyResult operator()(const SkipFire& cmd);
 
  private:
+  ApplyResult Put(Job job);
+  ApplyResult Finish(Execution e);
+
   static ApplyResult Refuse(Status status) { return {std::move(status), {}, nullptr}; }
   static Status JobNotFound(const std::string& name) {
     return Status::NotFound("job \"" + name + "\" not found");
@@ -67,8 +74,7 @@ void CapOutput(std::string& output) {
 
 // --- Jobs -----------------------------------------------------------------
 
-ApplyResult Applier::operator()(const PutJob& cmd) {
-  Job job = cmd.job;
+ApplyResult Applier::Put(Job job) {
   if (Status v = ValidateJob(job); !v.ok()) return Refuse(v);
   if (!job.parent_job.empty()) {
     if (Peek(job.parent_job) == nullptr) {
@@ -248,8 +254,7 @@ ApplyResult Applier::operator()(const ExecutionStarted& cmd) {
           s_.ShareJob(job->name)};
 }
 
-ApplyResult Applier::operator()(const ExecutionFinished& cmd) {
-  Execution e = cmd.execution;
+ApplyResult Applier::Finish(Execution e) {
   Job* job = Find(e.job_name);
   if (job == nullptr) {
     return Refuse(
@@ -437,6 +442,11 @@ void Applier::Prune(const std::string& job_name) {
 ApplyResult Apply(State& state, const Entry& entry) {
   Applier applier(state, entry.now);
   return std::visit(applier, entry.command);
+}
+
+ApplyResult Apply(State& state, Entry&& entry) {
+  Applier applier(state, entry.now);
+  return std::visit(applier, std::move(entry.command));
 }
 
 }  // namespace ckron::fsm

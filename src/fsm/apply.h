@@ -31,6 +31,9 @@ struct ApplyResult {
 };
 
 ApplyResult Apply(State& state, const Entry& entry);
+// The same, taking the command's job or execution out of `entry` instead of
+// copying it (its command is left valid but unspecified).
+ApplyResult Apply(State& state, Entry&& entry);
 
 // The job's next scheduled fire strictly after `after`, honouring
 // starts_at/expires_at and the schedule anchor; nullopt when there is none

@@ -41,10 +41,13 @@ std::string ReplicatedState::Apply(const raft::ApplyContext& context, std::strin
   // for the log: stop rather than diverge from the other servers.
   CKRON_CHECK_MSG(entry.ok(), "cannot apply log entry " + std::to_string(context.index.value()) +
                                   ": " + entry.status().ToString());
+  // The command's kind, before Apply consumes the command.
+  const bool carries_job = fsm::OutcomeCarriesJob(entry->command);
+  const absl::Time proposed = entry->now;
   fsm::ApplyResult result;
   {
     std::unique_lock lock(mu_);
-    result = fsm::Apply(state_, *entry);
+    result = fsm::Apply(state_, std::move(*entry));
     applied_ = context.index;
   }
   // The sinks hear an entry's events at once, after its last command: a
@@ -55,7 +58,7 @@ std::string ReplicatedState::Apply(const raft::ApplyContext& context, std::strin
   } else {
     for (fsm::Event& e : result.events) entry_events_.push_back(std::move(e));
   }
-  for (EventSink* sink : sinks_) sink->OnApplied(context, entry->now);
+  for (EventSink* sink : sinks_) sink->OnApplied(context, proposed);
   if (context.position + 1 >= context.count && !entry_events_.empty()) {
     for (EventSink* sink : sinks_) sink->OnEvents(context.index, entry_events_);
     entry_events_.clear();
@@ -63,7 +66,7 @@ std::string ReplicatedState::Apply(const raft::ApplyContext& context, std::strin
   // Encoding copies the whole job: only for a proposer waiting here, and
   // one that reads it.
   if (!context.result_wanted) return {};
-  if (!fsm::OutcomeCarriesJob(entry->command)) result.job.reset();
+  if (!carries_job) result.job.reset();
   return fsm::EncodeOutcome(result);
 }
 

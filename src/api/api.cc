@@ -101,6 +101,11 @@ Result<long long> IntQuery(const Request& request, const char* name, long long f
   return n;
 }
 
+Router::InlineIf InlineUnlessMiddlewareBlocks(const ApiOptions& options) {
+  if (options.middleware_may_block) return nullptr;
+  return [](const Request&) { return true; };
+}
+
 absl::Time WriteDeadline(const ApiOptions& options) {
   return absl::Now() + options.write_timeout;
 }

@@ -309,7 +309,7 @@ TEST_F(ApiTest, Cors) {
   EXPECT_EQ(Header(strict.Handle(req), "Access-Control-Allow-Origin"), "http://ok.example");
 }
 
-TEST_F(ApiTest, WritesRunInlineAndAnswerOnceAppliedWithHeaders) {
+TEST_F(ApiTest, WritesAndBoundedReadsRunInlineAndWritesAnswerOnceApplied) {
   auto request = [](std::string method, std::string target) {
     Request req;
     req.method = std::move(method);
@@ -325,12 +325,28 @@ TEST_F(ApiTest, WritesRunInlineAndAnswerOnceAppliedWithHeaders) {
   EXPECT_TRUE(api_.RunsInline(del));
   Request toggle = request("POST", "/v1/jobs/a/toggle");
   EXPECT_TRUE(api_.RunsInline(toggle));
-  Request list = request("GET", "/v1/jobs");
-  EXPECT_FALSE(api_.RunsInline(list));
+  // Reads run inline when their work is bounded: a page of the name
+  // index, one job, health; a filter, another order or an unbounded page
+  // visits every job and goes to the handler pool.
+  for (const char* target :
+       {"/v1/jobs?_start=0&_end=25", "/v1/jobs?_sort=id&_end=1000",
+        "/v1/jobs?_order=asc&_end=10&pretty", "/v1/jobs/a", "/health", "/ready"}) {
+    Request read = request("GET", target);
+    EXPECT_TRUE(api_.RunsInline(read)) << target;
+  }
+  for (const char* target :
+       {"/v1/jobs", "/v1/jobs?_end=1001", "/v1/jobs?_end=25&q=x", "/v1/jobs?_end=25&status=failed",
+        "/v1/jobs?_end=25&metadata[a]=b", "/v1/jobs?_end=25&_sort=next",
+        "/v1/jobs?_end=25&_order=DESC", "/v1/jobs?_end=x", "/metrics"}) {
+    Request read = request("GET", target);
+    EXPECT_FALSE(api_.RunsInline(read)) << target;
+  }
   Request unknown = request("POST", "/v1/nothing");
   EXPECT_FALSE(api_.RunsInline(unknown));
   Api blocking(ApiOptions{.middleware_may_block = true}, &backend_);
   EXPECT_FALSE(blocking.RunsInline(put));
+  Request page = request("GET", "/v1/jobs?_end=25");
+  EXPECT_FALSE(blocking.RunsInline(page));
 
   // The handler returns before the proposal is applied; the answer, with
   // X-Whom and CORS, comes when the backend completes it.

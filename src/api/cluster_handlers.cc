@@ -203,8 +203,13 @@ Response OpenApi(Request&) {
 
 void AddClusterRoutes(Router& router, Backend* b, const ApiOptions& o) {
   const ApiOptions* opts = &o;
-  router.Add("GET", "/health", [](Request& r) { return Health(r); });
-  router.Add("GET", "/ready", [b](Request& r) { return Ready(b, r); });
+  // Health and readiness answer from memory, on the I/O thread: a probe
+  // must not queue behind blocking handlers.
+  const auto inline_read = InlineUnlessMiddlewareBlocks(o);
+  router.Add(
+      "GET", "/health", [](Request& r) { return Health(r); }, inline_read);
+  router.Add(
+      "GET", "/ready", [b](Request& r) { return Ready(b, r); }, inline_read);
   router.Add("GET", "/v1", [b](Request& r) { return Index(b, r); });
   router.Add("GET", "/v1/openapi.json", [](Request& r) { return OpenApi(r); });
   router.Add("GET", "/v1/members", [b](Request& r) { return Members(b, r); });

@@ -51,6 +51,11 @@ Response ErrorResponse(const Status& status, std::optional<int> status_override 
 // naming the parameter when not an integer or negative.
 Result<long long> IntQuery(const Request& request, const char* name, long long fallback);
 
+// A route predicate for handlers that never block and do bounded work
+// (Router::Add): always inline, unless a middleware may block
+// (ApiOptions::middleware_may_block), then never.
+Router::InlineIf InlineUnlessMiddlewareBlocks(const ApiOptions& options);
+
 // The deadline for a write started now.
 absl::Time WriteDeadline(const ApiOptions& options);
 

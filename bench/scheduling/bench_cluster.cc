@@ -128,7 +128,7 @@ Status BenchCluster::Propose(int at, fsm::Command command) {
         [&](auto& c) {
           auto r = client_.Propose(cluster_.rpc_addr(at), replica::EncodeCommand(absl::Now(), c),
                                    /*forwarded=*/false, absl::Now() + absl::Seconds(30));
-          last = r.ok() ? fsm::DecodeOutcome(r->result).status : r.status();
+          last = r.ok() ? replica::OutcomeOf(*r).status : r.status();
         },
         command);
     const StatusCode code = last.code();

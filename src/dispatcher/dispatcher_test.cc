@@ -55,7 +55,7 @@ class SyncProposer final : public Proposer, public replica::EventSink {
         --refuse_;  // Raft's proposal queue is full: nothing happened
         s = Status::ResourceExhausted("raft proposal queue is full");
       } else {
-        s = fsm::DecodeOutcome(state_->Apply({LogIndex(++index_), Term(1), 0, 1},
+        s = replica::OutcomeOf(state_->Apply({LogIndex(++index_), Term(1), 0, 1},
                                              replica::EncodeCommand(now, std::move(command))))
                 .status;
       }

@@ -30,7 +30,7 @@ void RaftProposer::Propose(absl::Time now, fsm::Command command, Done done) {
   }
   raft_->ProposeAsync(replica::EncodeCommand(now, std::move(command)),
                       [this, done = std::move(done)](Result<raft::Applied> r) {
-                        done(r.ok() ? fsm::DecodeOutcome(r->result).status : r.status());
+                        done(r.ok() ? replica::OutcomeOf(*r).status : r.status());
                         Completed();
                       });
 }

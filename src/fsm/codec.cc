@@ -248,10 +248,14 @@ Result<Entry> DecodeEntry(std::string_view bytes) {
 }
 
 std::string EncodeOutcome(const ApplyResult& result) {
+  return EncodeOutcome(Outcome{result.status, result.job});
+}
+
+std::string EncodeOutcome(const Outcome& outcome) {
   pb::ApplyOutcome p;
-  p.set_code(static_cast<std::uint32_t>(result.status.code()));
-  p.set_message(result.status.message());
-  if (result.job) ToProto(*result.job, p.mutable_job());
+  p.set_code(static_cast<std::uint32_t>(outcome.status.code()));
+  p.set_message(outcome.status.message());
+  if (outcome.job) ToProto(*outcome.job, p.mutable_job());
   return p.SerializeAsString();
 }
 

@@ -41,6 +41,7 @@ struct Outcome {
   std::shared_ptr<const Job> job;
 };
 std::string EncodeOutcome(const ApplyResult& result);
+std::string EncodeOutcome(const Outcome& outcome);
 Outcome DecodeOutcome(std::string_view bytes);
 
 // Executions as stored by storage/ (same message as in the log).

@@ -32,18 +32,22 @@ Result<fsm::Outcome> ServerApiBackend::Propose(fsm::Command command, absl::Time 
   CKRON_ASSIGN_OR_RETURN(
       raft::Applied applied,
       v_.leader_client->Propose(replica::EncodeCommand(absl::Now(), std::move(command)), deadline));
-  return fsm::DecodeOutcome(applied.result);
+  return replica::OutcomeOf(applied);
 }
 
 void ServerApiBackend::ProposeAsync(fsm::Command command, absl::Time deadline, ProposeDone done) {
-  v_.leader_client->ProposeAsync(replica::EncodeCommand(absl::Now(), std::move(command)), deadline,
-                                 [done = std::move(done)](Result<raft::Applied> applied) {
-                                   // On the raft loop when leading: the
-                                   // outcome is decoded by whoever answers.
-                                   if (!applied.ok())
-                                     return done(Result<fsm::Outcome>(applied.status()));
-                                   done(api::ProposedOutcome::Encoded(std::move(applied->result)));
-                                 });
+  v_.leader_client->ProposeAsync(
+      replica::EncodeCommand(absl::Now(), std::move(command)), deadline,
+      [done = std::move(done)](Result<raft::Applied> applied) {
+        if (!applied.ok()) return done(Result<fsm::Outcome>(applied.status()));
+        // On the raft loop when leading: the
+        // outcome in memory. From a remote
+        // leader: bytes, decoded by whoever
+        // answers.
+        if (auto* outcome = std::any_cast<fsm::Outcome>(&applied->object))
+          return done(Result<fsm::Outcome>(std::move(*outcome)));
+        done(api::ProposedOutcome::Encoded(std::move(applied->result)));
+      });
 }
 
 Status ServerApiBackend::RunJob(const std::string& job, bool force, absl::Time deadline) {

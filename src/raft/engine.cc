@@ -14,7 +14,7 @@ struct Engine::Batch {
   LogIndex index;
   Term term;
   std::vector<Proposal> proposals;
-  std::vector<std::string> results;  // filled by SlotsFor/apply
+  std::vector<ApplyOutput> results;  // filled by SlotsFor/apply
 };
 
 namespace {
@@ -226,7 +226,7 @@ void Engine::Pump() {
   }
 }
 
-std::vector<std::string>* Engine::SlotsFor(LogIndex index, Term term, std::size_t count) {
+std::vector<ApplyOutput>* Engine::SlotsFor(LogIndex index, Term term, std::size_t count) {
   auto it = inflight_.find(index.value());
   if (it == inflight_.end()) return nullptr;
   Batch* b = it->second;
@@ -246,7 +246,8 @@ void Engine::ApplyDone(struct raft_apply* req, int status, void* result) {
   if (status == 0) {
     CKRON_CHECK(result == &b->results && b->results.size() == b->proposals.size());
     for (std::size_t i = 0; i < b->proposals.size(); ++i) {
-      b->proposals[i].Complete(Applied{b->index, std::move(b->results[i])});
+      ApplyOutput& out = b->results[i];
+      b->proposals[i].Complete(Applied{b->index, std::move(out.bytes), std::move(out.object)});
     }
   } else {
     std::string why;

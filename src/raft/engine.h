@@ -126,7 +126,7 @@ class Engine final : public ResultRouter {
   void Refresh() { Observe(); }
 
   // ResultRouter (called by the adapter during apply).
-  std::vector<std::string>* SlotsFor(LogIndex index, Term term, std::size_t count) override;
+  std::vector<ApplyOutput>* SlotsFor(LogIndex index, Term term, std::size_t count) override;
 
  private:
   struct Batch;

@@ -37,11 +37,11 @@ int FsmAdapter::Apply(struct raft_fsm* fsm, const struct raft_buffer* buf, void*
   CKRON_CHECK_MSG(st.ok(), "raft entry " + std::to_string(index.value()) + ": " + st.ToString());
 
   const auto count = self->decoded_.commands.size();
-  std::vector<std::string>* slots = self->router_->SlotsFor(index, self->decoded_.term, count);
+  std::vector<ApplyOutput>* slots = self->router_->SlotsFor(index, self->decoded_.term, count);
   for (std::size_t i = 0; i < count; ++i) {
     const ApplyContext ctx{index, self->decoded_.term, static_cast<std::uint32_t>(i),
                            static_cast<std::uint32_t>(count), slots != nullptr};
-    std::string r = self->sm_->Apply(ctx, self->decoded_.commands[i]);
+    ApplyOutput r = self->sm_->Apply(ctx, self->decoded_.commands[i]);
     if (slots != nullptr) (*slots)[i] = std::move(r);
   }
   self->applied_commands_ += count;

@@ -33,7 +33,7 @@ class ResultRouter {
   // The result slots of the local proposal batch at `index`, resized to
   // `count`, or null if the entry was not proposed by this server in its
   // current leadership (followers; entries of earlier leaders).
-  virtual std::vector<std::string>* SlotsFor(LogIndex index, Term term, std::size_t count) = 0;
+  virtual std::vector<ApplyOutput>* SlotsFor(LogIndex index, Term term, std::size_t count) = 0;
 };
 
 class FsmAdapter {

@@ -21,6 +21,7 @@
 #ifndef CKRON_RAFT_STATE_MACHINE_H_
 #define CKRON_RAFT_STATE_MACHINE_H_
 
+#include <any>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -79,6 +80,16 @@ class SnapshotReader {
   virtual bool Next(std::string_view* chunk) = 0;
 };
 
+// What Apply returns for a proposer on this server (raft::Applied).
+struct ApplyOutput {
+  // The result as bytes.
+  std::string bytes;
+  // Or an in-memory result of the state machine's own type. It never
+  // leaves the process, so a local proposer reads it without an encode and
+  // a decode; whoever forwards a result to another server encodes it.
+  std::any object;
+};
+
 class StateMachine {
  public:
   virtual ~StateMachine() = default;
@@ -94,7 +105,7 @@ class StateMachine {
   // encode the verdict in the result. There is no error return: a command that
   // cannot be decoded means corruption or a version mismatch, and Apply should
   // CKRON_CHECK-fail rather than let replicas diverge.
-  virtual std::string Apply(const ApplyContext& context, std::string_view command) = 0;
+  virtual ApplyOutput Apply(const ApplyContext& context, std::string_view command) = 0;
 
   // Captures the state as of the last applied command, cheaply (e.g. by
   // sharing immutable structures), for WriteTo on a worker thread. Called on

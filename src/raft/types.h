@@ -6,6 +6,7 @@
 #ifndef CKRON_RAFT_TYPES_H_
 #define CKRON_RAFT_TYPES_H_
 
+#include <any>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -60,11 +61,14 @@ struct LeadershipEvent {
   friend bool operator==(const LeadershipEvent&, const LeadershipEvent&) = default;
 };
 
-// A proposal that was committed and applied. `result` is what the state
-// machine's Apply returned for this command.
+// A proposal that was committed and applied: what the state machine's
+// Apply returned for this command (ApplyOutput), or, for a proposal
+// forwarded to the leader, the bytes the leader sent back.
 struct Applied {
   LogIndex index;  // the log entry that carried the command
   std::string result;
+  // Set only by a state machine in this process (ApplyOutput::object).
+  std::any object;
 };
 
 // A point-in-time view of the local server, for status pages and tests.

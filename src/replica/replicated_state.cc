@@ -35,7 +35,8 @@ LogIndex ReplicatedState::applied() const {
   return applied_;
 }
 
-std::string ReplicatedState::Apply(const raft::ApplyContext& context, std::string_view command) {
+raft::ApplyOutput ReplicatedState::Apply(const raft::ApplyContext& context,
+                                         std::string_view command) {
   auto entry = fsm::DecodeEntry(command);
   // A committed entry we cannot read means corruption or a server too old
   // for the log: stop rather than diverge from the other servers.
@@ -63,11 +64,12 @@ std::string ReplicatedState::Apply(const raft::ApplyContext& context, std::strin
     for (EventSink* sink : sinks_) sink->OnEvents(context.index, entry_events_);
     entry_events_.clear();
   }
-  // Encoding copies the whole job: only for a proposer waiting here, and
-  // one that reads it.
+  // Only for a proposer waiting here, and the job only for one that reads
+  // it. In memory: a proposer on another server gets it encoded by the
+  // Cluster service (EncodedOutcomeOf).
   if (!context.result_wanted) return {};
   if (!carries_job) result.job.reset();
-  return fsm::EncodeOutcome(result);
+  return {{}, fsm::Outcome{std::move(result.status), std::move(result.job)}};
 }
 
 Result<std::unique_ptr<raft::SnapshotSource>> ReplicatedState::PrepareSnapshot(LogIndex) {
@@ -100,6 +102,30 @@ Status ReplicatedState::Restore(LogIndex last_included, raft::SnapshotReader& re
 
 std::string EncodeCommand(absl::Time now, fsm::Command command) {
   return fsm::EncodeEntry(fsm::Entry{now, std::move(command)});
+}
+
+namespace {
+
+fsm::Outcome OutcomeOf(const std::string& bytes, const std::any& object) {
+  if (const auto* outcome = std::any_cast<fsm::Outcome>(&object)) return *outcome;
+  return fsm::DecodeOutcome(bytes);
+}
+
+}  // namespace
+
+fsm::Outcome OutcomeOf(const raft::Applied& applied) {
+  return OutcomeOf(applied.result, applied.object);
+}
+
+fsm::Outcome OutcomeOf(const raft::ApplyOutput& output) {
+  return OutcomeOf(output.bytes, output.object);
+}
+
+std::string EncodedOutcomeOf(raft::Applied&& applied) {
+  if (const auto* outcome = std::any_cast<fsm::Outcome>(&applied.object)) {
+    return fsm::EncodeOutcome(*outcome);
+  }
+  return std::move(applied.result);
 }
 
 }  // namespace ckron::replica

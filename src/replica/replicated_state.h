@@ -20,6 +20,7 @@
 #include "fsm/codec.h"
 #include "fsm/state.h"
 #include "raft/state_machine.h"
+#include "raft/types.h"
 
 namespace ckron::replica {
 
@@ -58,7 +59,9 @@ class ReplicatedState final : public raft::StateMachine {
   LogIndex applied() const;
 
   // raft::StateMachine
-  std::string Apply(const raft::ApplyContext& context, std::string_view command) override;
+  // The outcome is handed over in memory (ApplyOutput::object, an
+  // fsm::Outcome), never encoded here: read it with OutcomeOf.
+  raft::ApplyOutput Apply(const raft::ApplyContext& context, std::string_view command) override;
   Result<std::unique_ptr<raft::SnapshotSource>> PrepareSnapshot(LogIndex last_applied) override;
   Status Restore(LogIndex last_included, raft::SnapshotReader& reader) override;
 
@@ -74,6 +77,14 @@ class ReplicatedState final : public raft::StateMachine {
 
 // Builds a log command for Node::Propose.
 std::string EncodeCommand(absl::Time now, fsm::Command command);
+
+// The outcome of an applied command from what its proposer got: the
+// fsm::Outcome ReplicatedState hands a proposer in this process, or the
+// bytes a leader on another server sent back (raft::Applied::result).
+fsm::Outcome OutcomeOf(const raft::Applied& applied);
+fsm::Outcome OutcomeOf(const raft::ApplyOutput& output);
+// The same as bytes, for a proposer on another server (Cluster.Propose).
+std::string EncodedOutcomeOf(raft::Applied&& applied);
 
 }  // namespace ckron::replica
 

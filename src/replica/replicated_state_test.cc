@@ -54,16 +54,17 @@ TEST(ReplicatedState, AppliesEncodedCommandsAndReportsOutcomes) {
   ReplicatedState rs(&store);
   RecordingSink sink;
   rs.AddSink(&sink);
-  fsm::Outcome created =
-      fsm::DecodeOutcome(rs.Apply(Ctx(1), EncodeCommand(At(0), fsm::PutJob{MakeJob("a")})));
+  // The outcome is handed over in memory, not encoded.
+  raft::ApplyOutput out = rs.Apply(Ctx(1), EncodeCommand(At(0), fsm::PutJob{MakeJob("a")}));
+  EXPECT_TRUE(out.bytes.empty());
+  fsm::Outcome created = OutcomeOf(out);
   ASSERT_TRUE(created.status.ok());
   EXPECT_EQ(created.job->name, "a");
-  fsm::Outcome refused =
-      fsm::DecodeOutcome(rs.Apply(Ctx(2), EncodeCommand(At(1), fsm::DeleteJob{"nope"})));
+  fsm::Outcome refused = OutcomeOf(rs.Apply(Ctx(2), EncodeCommand(At(1), fsm::DeleteJob{"nope"})));
   EXPECT_EQ(refused.status.code(), StatusCode::kNotFound);
   EXPECT_EQ(rs.applied(), LogIndex(2));
   // A fire's proposer reads only the status: no job in its outcome.
-  fsm::Outcome fired = fsm::DecodeOutcome(
+  fsm::Outcome fired = OutcomeOf(
       rs.Apply(Ctx(3), EncodeCommand(At(2), fsm::RecordFire{"a", At(2), 1, false, {"n1"}})));
   ASSERT_TRUE(fired.status.ok());
   EXPECT_EQ(fired.job, nullptr);
@@ -71,6 +72,32 @@ TEST(ReplicatedState, AppliesEncodedCommandsAndReportsOutcomes) {
   ASSERT_EQ(sink.seen.size(), 3u);  // refused commands produce no events; a fire two
   EXPECT_EQ(sink.seen[0].first, 1u);
   EXPECT_EQ(sink.seen[1].first, 3u);
+}
+
+// A proposer on another server gets the outcome as bytes (Cluster.Propose
+// encodes it); OutcomeOf reads either form.
+TEST(ReplicatedState, OutcomesTravelEncodedAndReadTheSameEitherWay) {
+  fsm::MemoryExecutionStore store;
+  ReplicatedState rs(&store);
+  raft::ApplyOutput out = rs.Apply(Ctx(1), EncodeCommand(At(0), fsm::PutJob{MakeJob("a")}));
+  raft::Applied local{LogIndex(1), std::move(out.bytes), std::move(out.object)};
+  const fsm::Outcome in_memory = OutcomeOf(local);
+  const std::string bytes = EncodedOutcomeOf(std::move(local));
+  ASSERT_FALSE(bytes.empty());
+  const raft::Applied remote{LogIndex(1), bytes, {}};
+  const fsm::Outcome decoded = OutcomeOf(remote);
+  ASSERT_TRUE(decoded.status.ok());
+  ASSERT_NE(decoded.job, nullptr);
+  EXPECT_EQ(fsm::EncodeJob(*decoded.job), fsm::EncodeJob(*in_memory.job));
+  // Bytes pass through unchanged.
+  EXPECT_EQ(EncodedOutcomeOf(raft::Applied{LogIndex(1), bytes, {}}), bytes);
+  // A refusal keeps its code and message.
+  raft::ApplyOutput refused = rs.Apply(Ctx(2), EncodeCommand(At(1), fsm::DeleteJob{"nope"}));
+  const std::string refused_bytes = EncodedOutcomeOf(
+      raft::Applied{LogIndex(2), std::move(refused.bytes), std::move(refused.object)});
+  const fsm::Outcome r = OutcomeOf(raft::Applied{LogIndex(2), refused_bytes, {}});
+  EXPECT_EQ(r.status.code(), StatusCode::kNotFound);
+  EXPECT_EQ(r.status.message(), "job \"nope\" not found");
 }
 
 TEST(ReplicatedState, SinksHearAnEntrysEventsOnceAfterItsLastCommand) {

@@ -6,6 +6,7 @@
 
 #include "absl/time/clock.h"
 #include "fsm/codec.h"
+#include "replica/replicated_state.h"
 #include "rpc/status_codec.h"
 
 namespace ckron::rpc {
@@ -54,8 +55,8 @@ grpc::Status ClusterService::Propose(grpc::ServerContext* context,
   auto r = request->forwarded() ? leader_client_->ProposeLocal(request->command(), deadline)
                                 : leader_client_->Propose(request->command(), deadline);
   if (!r.ok()) return ToGrpc(r.status());
-  response->set_outcome(std::move(r->result));
   response->set_index(r->index.value());
+  response->set_outcome(replica::EncodedOutcomeOf(std::move(*r)));
   return grpc::Status::OK;
 }
 
@@ -77,8 +78,8 @@ grpc::ServerUnaryReactor* ClusterService::ProposeBatch(
         for (Result<raft::Applied>& r : results) {
           ckron::v1::ProposeResult* out = response->add_results();
           if (r.ok()) {
-            out->set_outcome(std::move(r->result));
             out->set_index(r->index.value());
+            out->set_outcome(replica::EncodedOutcomeOf(std::move(*r)));
           } else {
             StatusToFields(r.status(), out);
           }

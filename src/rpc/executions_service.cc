@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "fsm/codec.h"
+#include "replica/replicated_state.h"
 #include "rpc/cluster_client.h"
 #include "rpc/status_codec.h"
 
@@ -80,7 +81,7 @@ Status ExecutionsService::ReportLocal(fsm::Execution execution, absl::Time deadl
       replica::EncodeCommand(clock_->Now(), fsm::ExecutionFinished{std::move(processed)}),
       deadline);
   if (!r.ok()) return r.status();
-  return fsm::DecodeOutcome(r->result).status;
+  return replica::OutcomeOf(*r).status;
 }
 
 Status ExecutionsService::Forward(const ckron::v1::ReportRequest& request, absl::Time deadline) {
@@ -200,7 +201,7 @@ void ExecutionsService::ReportManyLocal(std::vector<fsm::Execution> executions,
             continue;
           }
           call->results[index[k]] =
-              applied[k].ok() ? fsm::DecodeOutcome(applied[k]->result).status : applied[k].status();
+              applied[k].ok() ? replica::OutcomeOf(*applied[k]).status : applied[k].status();
         }
         call->Finish();
       });
@@ -266,7 +267,7 @@ grpc::Status ExecutionsService::RenewLeases(grpc::ServerContext* context,
   auto r = request->forwarded() ? leader_client_->ProposeLocal(std::move(command), deadline)
                                 : leader_client_->Propose(std::move(command), deadline);
   if (!r.ok()) return ToGrpc(r.status());
-  if (Status s = fsm::DecodeOutcome(r->result).status; !s.ok()) return ToGrpc(s);
+  if (Status s = replica::OutcomeOf(*r).status; !s.ok()) return ToGrpc(s);
   response->set_lease_until_ns(absl::ToUnixNanos(now + options_.lease));
   return grpc::Status::OK;
 }

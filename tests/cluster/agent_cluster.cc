@@ -247,7 +247,7 @@ Status AgentCluster::PutJob(int i, const fsm::Job& job, milliseconds timeout) co
   auto r = client_.Propose(rpc_addr(i), replica::EncodeCommand(absl::Now(), fsm::PutJob{job}),
                            /*forwarded=*/false, In(timeout));
   if (!r.ok()) return r.status();
-  return fsm::DecodeOutcome(r->result).status;
+  return replica::OutcomeOf(*r).status;
 }
 
 Result<fsm::Job> AgentCluster::GetJob(int i, const std::string& name) const {

@@ -464,8 +464,10 @@ void Cluster::ApplyCommitted(Server& s) {
       continue;
     }
     const std::string data = s.log[index - 1].data;
-    const std::string outcome =
-        s.state->Apply(raft::ApplyContext{LogIndex(index), term, 0, 1}, data);
+    raft::ApplyOutput out = s.state->Apply(raft::ApplyContext{LogIndex(index), term, 0, 1}, data);
+    // Encoded, so that the oracle compares every server's outcome byte for byte.
+    const std::string outcome = replica::EncodedOutcomeOf(
+        raft::Applied{LogIndex(index), std::move(out.bytes), std::move(out.object)});
     oracle_.OnApply(s.id, index, term, data, outcome, now());
     if (auto w = s.waiting.find(index); w != s.waiting.end()) {
       auto done = std::move(w->second);

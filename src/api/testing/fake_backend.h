@@ -32,8 +32,7 @@ class FakeBackend final : public Backend {
     if (!propose_error.ok()) return propose_error;
     ++index_;
     const std::string bytes = replica::EncodeCommand(now, std::move(command));
-    const std::string out = state_.Apply({LogIndex(index_), Term(1), 0, 1}, bytes);
-    return fsm::DecodeOutcome(out);
+    return replica::OutcomeOf(state_.Apply({LogIndex(index_), Term(1), 0, 1}, bytes));
   }
   // Answered at once, unless hold_proposals: then queued in `held` for the
   // test to complete (ReleaseHeld), as a leader answers from Raft's apply.

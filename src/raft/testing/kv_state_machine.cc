@@ -61,7 +61,7 @@ std::vector<std::string_view> Split(std::string_view s) {
 
 }  // namespace
 
-std::string KvStateMachine::Apply(const ApplyContext& context, std::string_view command) {
+ApplyOutput KvStateMachine::Apply(const ApplyContext& context, std::string_view command) {
   std::lock_guard<std::mutex> lock(mu_);
   const std::pair<std::uint64_t, std::uint32_t> at{context.index.value(), context.position};
   if (any_ && at <= last_) ++violations_;
@@ -73,12 +73,12 @@ std::string KvStateMachine::Apply(const ApplyContext& context, std::string_view 
     std::string& slot = kv_[std::string(parts[1])];
     std::string prev = std::move(slot);
     slot = std::string(parts[2]);
-    return prev;
+    return {std::move(prev), {}};
   }
   if (parts.size() == 2 && parts[0] == "del") {
-    return kv_.erase(std::string(parts[1])) > 0 ? "1" : "0";
+    return {kv_.erase(std::string(parts[1])) > 0 ? "1" : "0", {}};
   }
-  return "";
+  return {};
 }
 
 Result<std::unique_ptr<SnapshotSource>> KvStateMachine::PrepareSnapshot(LogIndex) {

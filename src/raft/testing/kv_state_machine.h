@@ -29,7 +29,7 @@ class KvStateMachine final : public StateMachine {
   // Snapshot chunks carry at most this many key/value pairs each.
   explicit KvStateMachine(std::size_t pairs_per_chunk = 256) : pairs_per_chunk_(pairs_per_chunk) {}
 
-  std::string Apply(const ApplyContext& context, std::string_view command) override;
+  ApplyOutput Apply(const ApplyContext& context, std::string_view command) override;
   Result<std::unique_ptr<SnapshotSource>> PrepareSnapshot(LogIndex last_applied) override;
   Status Restore(LogIndex last_included, SnapshotReader& reader) override;
 

@@ -67,7 +67,8 @@ class FakeRaft final : public LocalRaft {
       p.set_value(Status::NotLeader(leader_ ? leader_->address : "", "not leader"));
     } else if (apply_to_ != nullptr) {
       const LogIndex index(static_cast<std::uint64_t>(n + 1));
-      p.set_value(raft::Applied{index, apply_to_->Apply({index, Term(1), 0, 1}, command)});
+      raft::ApplyOutput out = apply_to_->Apply({index, Term(1), 0, 1}, command);
+      p.set_value(raft::Applied{index, std::move(out.bytes), std::move(out.object)});
     } else if (script_.empty()) {
       p.set_value(raft::Applied{LogIndex(static_cast<std::uint64_t>(n + 1)), "ok:" + command});
     } else {

@@ -210,10 +210,13 @@ class Session : public OpenStream, public std::enable_shared_from_this<Session<S
           std::string(f.value());
     }
     request->body = std::move(msg.body());
-    beast::error_code ignored;
-    const auto remote = Tcp().socket().remote_endpoint(ignored);
-    if (!ignored)
-      request->remote = remote.address().to_string() + ":" + std::to_string(remote.port());
+    if (!remote_known_) {  // a connection's peer never changes: one syscall per connection
+      remote_known_ = true;
+      beast::error_code ignored;
+      const auto remote = Tcp().socket().remote_endpoint(ignored);
+      if (!ignored) remote_ = remote.address().to_string() + ":" + std::to_string(remote.port());
+    }
+    request->remote = remote_;
     if (!ParseTarget(request->target, &request->path, &request->query)) {
       return Reject(400, "malformed request target");
     }
@@ -476,6 +479,8 @@ class Session : public OpenStream, public std::enable_shared_from_this<Session<S
   std::vector<char> drain_buf_;
   std::size_t drained_ = 0;
   bool keep_alive_ = false;
+  std::string remote_;  // "ip:port" of the client, once known
+  bool remote_known_ = false;
   bool pending_answer_ = false;  // counted in shared_->answering until written
   unsigned version_ = 11;
 

@@ -371,7 +371,7 @@ Status Node::Impl::OpenInstance(const std::optional<std::vector<Server>>& bootst
   raft_set_election_timeout(&in.raft, static_cast<unsigned>(t.election.count()));
   raft_set_heartbeat_timeout(&in.raft, static_cast<unsigned>(t.heartbeat.count()));
   raft_set_pre_vote(&in.raft, options_.pre_vote);
-  raft_set_snapshot_threshold(&in.raft, options_.snapshot_threshold);
+  raft_set_snapshot_threshold(&in.raft, SnapshotThresholdFor(options_));
   raft_set_snapshot_trailing(&in.raft, options_.snapshot_trailing);
   raft_set_max_catch_up_rounds(&in.raft, options_.max_catch_up_rounds);
   raft_set_max_catch_up_round_duration(

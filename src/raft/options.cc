@@ -10,6 +10,11 @@
 
 namespace ckron::raft {
 
+std::uint32_t SnapshotThresholdFor(const Options& o) {
+  const std::uint64_t spread = o.snapshot_threshold / 2;
+  return o.snapshot_threshold + static_cast<std::uint32_t>(o.id.value() % (spread + 1));
+}
+
 Timeouts TimeoutsFor(int multiplier) {
   CKRON_CHECK(multiplier >= 1 && multiplier <= 10);
   return {kBaseElectionTimeout * multiplier, kBaseHeartbeatTimeout * multiplier};

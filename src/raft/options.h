@@ -81,9 +81,10 @@ struct Options {
   // depose a healthy leader. Costs one extra round trip per election.
   bool pre_vote = true;
 
-  // Take a snapshot after this many log entries since the last one. Each
-  // entry is a batch of up to max_batch_commands commands. Lower = smaller
-  // log and faster restart, more snapshot work.
+  // Take a snapshot after this many log entries since the last one (plus
+  // this server's offset: SnapshotThresholdFor). Each entry is a batch of
+  // up to max_batch_commands commands. Lower = smaller log and faster
+  // restart, more snapshot work.
   std::uint32_t snapshot_threshold = 8192;
 
   // Entries kept after a snapshot so that slightly lagging followers catch up
@@ -141,6 +142,14 @@ struct Options {
 
 // kInvalidArgument naming the first bad field, else OK. Fills nothing in.
 Status Validate(const Options& options);
+
+// The snapshot threshold this server uses: options.snapshot_threshold plus
+// an offset of up to half of it derived from its id. The servers apply the
+// same log, so with one threshold they would all snapshot at the same index
+// and take CPU and disk bandwidth at the same moment; apart, a follower
+// snapshotting alone does not slow commits (the leader and the other
+// follower make the quorum).
+std::uint32_t SnapshotThresholdFor(const Options& options);
 
 }  // namespace ckron::raft
 

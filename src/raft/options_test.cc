@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 namespace ckron::raft {
 namespace {
 
@@ -24,6 +26,22 @@ TEST(Options, TimeoutsScaleWithMultiplier) {
   EXPECT_EQ(TimeoutsFor(1).heartbeat.count(), 50);
   EXPECT_EQ(TimeoutsFor(10).election.count(), 3000);
   EXPECT_EQ(TimeoutsFor(10).heartbeat.count(), 500);
+}
+
+TEST(Options, ServersSnapshotAtDifferentIndexes) {
+  Options o = Valid();
+  std::set<std::uint32_t> seen;
+  for (const char* name : {"server-1", "server-2", "server-3"}) {
+    o.id = IdFromNodeName(name);
+    const std::uint32_t t = SnapshotThresholdFor(o);
+    EXPECT_GE(t, 8192u);
+    EXPECT_LE(t, 8192u + 4096u);
+    EXPECT_EQ(t, SnapshotThresholdFor(o));  // stable for a server
+    seen.insert(t);
+  }
+  EXPECT_EQ(seen.size(), 3u);
+  o.snapshot_threshold = 1;
+  EXPECT_EQ(SnapshotThresholdFor(o), 1u);
 }
 
 TEST(Options, RejectsBadFields) {

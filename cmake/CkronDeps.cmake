@@ -28,7 +28,7 @@ find_package(CURL REQUIRED)                   # libcurl4-openssl-dev: the http e
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 # jemalloc (libjemalloc-dev): the ckron binary's allocator. glibc's malloc
 # spent 15-25 % of a leader's CPU under the REST write load, much of it
-# consolidating and searching its bins (docs/benchmarks.md "REST API").
+# consolidating and searching its bins (docs/benchmarks_rest.md).
 # Not with sanitizers, which bring their own allocator.
 pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# REST API figures with wrk (issue #6; docs/benchmarks.md "REST API") on real
+# REST API figures with wrk (issue #6; docs/benchmarks_rest.md) on real
 # `ckron agent --server` processes on 127.0.0.1:
 #   - job upserts (POST /v1/jobs, a distinct job per request, 64 connections)
 #     on a 3-server cluster, at the leader and through a follower (which

@@ -1,7 +1,7 @@
 // JobJsonText: the job answer written straight to text. Every job write is
 // answered with the job, and building an ordered_json document to dump it
-// was the largest single cost of an upsert on the leader (docs/benchmarks.md,
-// REST API). The bytes are Dump(JobToJson(job), false)'s, checked by
+// was the largest single cost of an upsert on the leader
+// (docs/benchmarks_rest.md). The bytes are Dump(JobToJson(job), false)'s, checked by
 // json_codec_test over generated jobs; a job with a non-ASCII byte anywhere
 // takes that path itself, since its escaping and the replacement of invalid
 // UTF-8 are nlohmann's to define.

@@ -1,5 +1,7 @@
 #include "fsm/job_table.h"
 
+#include <atomic>
+
 namespace ckron::fsm {
 
 const Job* JobTable::Find(std::string_view name) const {
@@ -22,8 +24,15 @@ Job* JobTable::Mutable(std::string_view name) {
   auto it = index_.find(name);
   if (it == index_.end()) return nullptr;
   Ptr& ptr = MutableAt(it->second);
-  if (ptr.use_count() > 1) ptr = std::make_shared<const Job>(*ptr);  // someone still reads it
-  return const_cast<Job*>(ptr.get());                                // sole owner: safe to change
+  if (ptr.use_count() > 1) {
+    ptr = std::make_shared<const Job>(*ptr);  // someone still reads it
+  } else {
+    // Sole owner: safe to change. The last other holder's reads happened
+    // before its reference was dropped (a release decrement); this fence
+    // orders our writes after them.
+    std::atomic_thread_fence(std::memory_order_acquire);
+  }
+  return const_cast<Job*>(ptr.get());
 }
 
 void JobTable::Put(Ptr job) {

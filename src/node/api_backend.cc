@@ -40,10 +40,8 @@ void ServerApiBackend::ProposeAsync(fsm::Command command, absl::Time deadline, P
       replica::EncodeCommand(absl::Now(), std::move(command)), deadline,
       [done = std::move(done)](Result<raft::Applied> applied) {
         if (!applied.ok()) return done(Result<fsm::Outcome>(applied.status()));
-        // On the raft loop when leading: the
-        // outcome in memory. From a remote
-        // leader: bytes, decoded by whoever
-        // answers.
+        // On the raft loop when leading: the outcome in memory. From a
+        // remote leader: bytes, decoded by whoever answers.
         if (auto* outcome = std::any_cast<fsm::Outcome>(&applied->object))
           return done(Result<fsm::Outcome>(std::move(*outcome)));
         done(api::ProposedOutcome::Encoded(std::move(applied->result)));

@@ -1,5 +1,6 @@
 #include "raft/fsm_adapter.h"
 
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -79,19 +80,27 @@ int FsmAdapter::SnapshotAsync(struct raft_fsm* fsm, struct raft_buffer* bufs[], 
   SnapshotEncoder encoder(self->snapshot_buffer_bytes_, self->snapshot_index_, self->snapshot_term_,
                           &raft_malloc, &raft_free);
   // Serializing the whole state is the largest background job a server
-  // has (a few hundred ms of CPU for a few hundred thousand jobs), and
-  // every server starts it at about the same index. It runs on a thread of
-  // its own at the lowest priority, so the raft loop, the API and dispatch
-  // keep the cores (docs/architecture.md "Threads"); this worker waits.
+  // has (a few hundred ms of CPU for a few hundred thousand jobs). It runs
+  // on a thread of its own at the lowest priority, so the raft loop, the
+  // API and dispatch keep the cores (docs/architecture.md "Threads"); this
+  // worker waits.
   Status st;
-  std::thread background([&] {
-    SetThreadName("raft-snapshot");
-    LowerThreadPriority();
+  const auto serialise = [&] {
     st = source->WriteTo(encoder);
     source.reset();  // release the captured state as soon as possible
     if (st.ok()) st = encoder.Finish();
-  });
-  background.join();
+  };
+  std::thread background;
+  try {
+    background = std::thread([&] {
+      SetThreadName("raft-snapshot");
+      LowerThreadPriority();
+      serialise();
+    });
+  } catch (const std::system_error&) {
+    serialise();  // no thread to be had: on this worker, at its priority
+  }
+  if (background.joinable()) background.join();
   if (!st.ok()) {
     logging::Get("raft")->warn("snapshot at index {} failed: {}", self->snapshot_index_.value(),
                                st.ToString());

@@ -14,15 +14,12 @@
 #include <random>
 
 #include "cron/schedule.h"
+#include "cron/testing/time_text.h"
 
 namespace ckron::fsm {
 namespace {
 
-absl::Time T(const char* rfc3339) {
-  auto t = cron::ParseRfc3339(rfc3339);
-  EXPECT_TRUE(t.ok()) << rfc3339;
-  return t.value_or(absl::UnixEpoch());
-}
+using cron::testing::T;
 
 Job MakeJob(std::string name, std::string schedule = "0 0 * * * *") {
   Job j;

@@ -5,15 +5,12 @@
 #include <map>
 
 #include "cron/schedule.h"
+#include "cron/testing/time_text.h"
 
 namespace ckron::scheduler {
 namespace {
 
-absl::Time T(const char* rfc3339) {
-  auto t = cron::ParseRfc3339(rfc3339);
-  EXPECT_TRUE(t.ok()) << rfc3339;
-  return t.value_or(absl::UnixEpoch());
-}
+using cron::testing::T;
 
 class FakeJobs final : public JobSource {
  public:
